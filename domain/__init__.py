@@ -1,0 +1,1 @@
+"""The domain: events (facts), pure decision functions and domain errors. Imports nothing of ours."""

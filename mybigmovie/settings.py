@@ -1,0 +1,59 @@
+"""Settings, read once from the environment. Every default is the embedded, zero-setup one."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongodb_url: str | None  # None: start the embedded nx-27017 server
+    database: str
+    redis_url: str
+    var_dir: Path
+    shared_data_dir: Path
+    host: str
+    port: int
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    site_url: str
+    secret_key: str
+
+    @property
+    def model_dir(self) -> Path:
+        return self.var_dir / "models"
+
+
+def load_settings() -> Settings:
+    var_dir = Path(os.environ.get("MYBIGMOVIE_VAR_DIR", ROOT / "var")).resolve()
+    host = os.environ.get("MYBIGMOVIE_HOST", "127.0.0.1")
+    port = int(os.environ.get("MYBIGMOVIE_PORT", "8000"))
+    return Settings(
+        mongodb_url=os.environ.get("MONGODB_URL") or None,
+        database=os.environ.get("MONGODB_DATABASE", "mybigmovie"),
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        var_dir=var_dir,
+        shared_data_dir=Path(os.environ.get("MYBIGMOVIE_DATA_DIR", ROOT.parent / "shared" / "data")).resolve(),
+        host=host,
+        port=port,
+        smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(os.environ.get("SMTP_PORT", "1025")),
+        mail_from=os.environ.get("MAIL_FROM", "MyBigMovie <hello@mybigmovie.local>"),
+        site_url=os.environ.get("SITE_URL", f"http://{host}:{port}"),
+        secret_key=os.environ.get("SECRET_KEY") or _local_secret(var_dir),
+    )
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A per-installation secret kept under var/, so sessions survive restarts without set-up."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
