@@ -1,0 +1,52 @@
+"""One message per user intent. ``command_id`` is chosen by the client (a hidden form field), so a
+form submitted twice is the same command and appends once."""
+from __future__ import annotations
+
+import msgspec
+
+
+class Command(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+
+
+class SignUp(Command, frozen=True, kw_only=True):
+    email: str
+    password: str
+    display_name: str
+
+
+class RateMovie(Command, frozen=True, kw_only=True):
+    user_id: str
+    movie_id: int
+    rating: float
+
+
+class RemoveMovieRating(Command, frozen=True, kw_only=True):
+    user_id: str
+    movie_id: int
+
+
+class MarkNotSeen(Command, frozen=True, kw_only=True):
+    user_id: str
+    movie_id: int
+    marked: bool = True
+
+
+class MarkNotInterested(Command, frozen=True, kw_only=True):
+    user_id: str
+    movie_id: int
+    marked: bool = True
+
+
+class RateShow(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+    rating: float
+
+
+class RateEpisode(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+    season: int
+    episode: int
+    rating: float

@@ -1,0 +1,136 @@
+"""Feeds each projection the events after its checkpoint, so that every event takes effect once.
+
+A projection is a pure fold, ``apply(document, event) -> document``, over the documents an event
+touches (``keys(event)``). The runner loads those documents, folds in only the events newer than
+the position stored in each document (``_pos``), and writes them back with a compare-and-set on
+that position. A re-delivered event is therefore a no-op, a crash between a write and the
+checkpoint is harmless (the checkpoint may lag, never lead), and two runners racing on the same
+document cannot both win — on MongoDB and on nx-27017 alike, with no transaction.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Hashable, Iterable, Protocol
+
+from pymongo import InsertOne, ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from commands.store import EventStore, Recorded
+from domain.events import Event
+from projections.registry import Generation, Registry
+
+Progress = Callable[[int, int], None]
+
+
+class Projection(Protocol):
+    name: str
+
+    def keys(self, event: Event) -> Iterable[Hashable]:
+        """The ids of the documents ``event`` changes (none for events this read model ignores)."""
+
+    def apply(self, document: dict | None, event: Event, key: Hashable) -> dict:
+        """The document after ``event``; pure (it may change and return ``document``)."""
+
+    async def create_indexes(self, collection: AsyncCollection) -> None: ...
+
+
+class Conflict(Exception):
+    """Another runner changed a document first; the page is folded again from fresh documents."""
+
+
+class Batch:
+    """Documents being folded, written back together; remembers the position each was loaded at."""
+
+    def __init__(self, projection: Projection, collection: AsyncCollection) -> None:
+        self.projection, self.collection = projection, collection
+        self.documents: dict[Hashable, dict] = {}
+        self.loaded_at: dict[Hashable, int | None] = {}
+
+    async def fold(self, page: list[Recorded]) -> None:
+        touched = [(key, recorded) for recorded in page for key in self.projection.keys(recorded.event)]
+        await self._load({key for key, _ in touched} - self.documents.keys())
+        for key, recorded in touched:
+            document = self.documents.get(key)
+            if document is not None and document["_pos"] >= recorded.position:
+                continue  # applied before: re-delivery is a no-op
+            document = self.projection.apply(document, recorded.event, key)
+            document["_pos"] = recorded.position
+            self.documents[key] = document
+
+    async def _load(self, keys: set) -> None:
+        if not keys:
+            return
+        async for document in self.collection.find({"_id": {"$in": list(keys)}}):
+            self.documents[document["_id"]] = document
+            self.loaded_at[document["_id"]] = document["_pos"]
+        for key in keys - self.loaded_at.keys():
+            self.loaded_at[key] = None
+
+    async def flush(self) -> None:
+        writes: list[Any] = []
+        for key, document in self.documents.items():
+            before = self.loaded_at[key]
+            if before == document["_pos"]:
+                continue
+            document = {**document, "_id": key}
+            writes.append(InsertOne(document) if before is None else ReplaceOne({"_id": key, "_pos": before}, document))
+        replaces = sum(isinstance(write, ReplaceOne) for write in writes)
+        self.documents.clear(), self.loaded_at.clear()
+        if not writes:
+            return
+        try:
+            result = await self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as error:
+            raise Conflict(str(error.details.get("writeErrors", [])[:1])) from None
+        if result.matched_count != replaces:
+            raise Conflict(f"{replaces - result.matched_count} documents changed under this runner")
+
+
+async def catch_up(store: EventStore, registry: Registry, projection: Projection, *,
+                   building: Generation | None = None, page_size: int = 2000, flush_every: int = 2000,
+                   progress: Progress | None = None) -> Generation:
+    """Apply every event after the checkpoint; return the generation advanced to where it stopped.
+
+    By default this advances the serving generation and saves its checkpoint after every flush.
+    With ``building`` (a replay's new generation, which nobody else reads or writes) nothing is
+    saved, and ``flush_every`` > ``page_size`` keeps documents in memory across pages, so a busy
+    document is written once per flush rather than once per page.
+    """
+    generation = building or await registry.active(projection.name)
+    collection = registry.database[generation.collection]
+    await projection.create_indexes(collection)
+    head = await store.head()
+    batch, unflushed = Batch(projection, collection), []
+
+    async def commit() -> bool:
+        nonlocal generation, unflushed
+        await _flush(batch, unflushed)
+        generation = Generation(generation.name, generation.collection, unflushed[-1].position)
+        unflushed = []
+        return building is not None or await registry.save_checkpoint(generation, generation.checkpoint)
+
+    next_page = asyncio.ensure_future(store.read_all(after=generation.checkpoint, limit=page_size))
+    while page := await next_page:
+        next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size))
+        await batch.fold(page)
+        unflushed += page
+        if (len(unflushed) >= flush_every or len(page) < page_size) and not await commit():
+            next_page.cancel()
+            return await registry.active(projection.name)  # a replay switched this generation away
+        if progress:
+            progress(page[-1].position, max(head, page[-1].position))
+    if unflushed and not await commit():
+        return await registry.active(projection.name)
+    return generation
+
+
+async def _flush(batch: Batch, unflushed: list[Recorded], attempts: int = 5) -> None:
+    for _ in range(attempts):
+        try:
+            return await batch.flush()
+        except Conflict:
+            # Another runner got there first. What it wrote carries its positions, so folding the
+            # same events again onto fresh documents applies only what is still missing.
+            await batch.fold(unflushed)
+    raise Conflict(f"gave up after {attempts} conflicting writes")
