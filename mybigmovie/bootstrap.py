@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import time
 from dataclasses import dataclass
 from typing import AsyncIterator, Iterator
 
@@ -37,16 +39,40 @@ class Services:
     registry: Registry
     handlers: CommandHandlers
     projector: Projector
+    client_url: str
 
 
 @contextlib.contextmanager
 def database_server(settings: Settings) -> Iterator[str]:
-    """The MongoDB URL to use: MONGODB_URL, or the embedded nx-27017 started for the duration."""
+    """The MongoDB URL to use: MONGODB_URL; else the embedded nx-27017 another process of ours is
+    running on var/db; else one started here for the duration (two servers on one SQLite file
+    would not see each other's writes, so a lock file decides who owns it)."""
     if settings.mongodb_url:
         yield settings.mongodb_url
         return
-    with EmbeddedMongo(settings.var_dir / "db") as server:
-        yield server.url
+    data_dir = settings.var_dir / "db"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "server.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield _running_server_url(lock)
+            return
+        with EmbeddedMongo(data_dir) as server:
+            lock.seek(0), lock.truncate(), lock.write(server.url), lock.flush()
+            try:
+                yield server.url
+            finally:
+                lock.seek(0), lock.truncate()
+
+
+def _running_server_url(lock) -> str:
+    for _ in range(300):  # the owner writes its URL right after the server answers
+        lock.seek(0)
+        if url := lock.read().strip():
+            return url
+        time.sleep(0.1)
+    raise RuntimeError("another mybigmovie process holds var/db but published no server URL")
 
 
 @contextlib.asynccontextmanager
@@ -59,6 +85,6 @@ async def services(settings: Settings, mongodb_url: str) -> AsyncIterator[Servic
         registry = Registry(database)
         handlers = CommandHandlers(store, ReadModelCatalog(registry), password_hasher.hash)
         yield Services(settings, client, database, store, registry, handlers,
-                       Projector(store, registry, all_projections()))
+                       Projector(store, registry, all_projections()), mongodb_url)
     finally:
         await client.close()

@@ -1,0 +1,52 @@
+"""The ``mybigmovie`` command line: serve, replay, audit, events (and the verbs other modules add)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from typing import Awaitable, Callable
+
+from domain.errors import DomainError
+from mybigmovie import bootstrap
+from mybigmovie.settings import load_settings
+
+# Modules that add their own verbs with register(subparsers); each handler is run(args, services).
+_PLUGINS = ("mybigmovie.cli_log", "mybigmovie.cli_catalog", "mybigmovie.cli_model", "mybigmovie.cli_serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mybigmovie", description="MyBigMovie: movies and shows you will like.")
+    subparsers = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    for name in _PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[..., Awaitable[int | None]] = args.handler
+    settings = load_settings()
+    try:
+        with bootstrap.database_server(settings) as url:
+            return asyncio.run(_run(handler, args, settings, url)) or 0
+    except KeyboardInterrupt:
+        return 130
+    except (DomainError, RuntimeError, ValueError, OSError) as error:
+        print(f"mybigmovie: {error}", file=sys.stderr)
+        return 1
+
+
+async def _run(handler, args, settings, url) -> int | None:
+    async with bootstrap.services(settings, url) as services:
+        return await handler(args, services)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Verbs that read and rebuild from the log: replay, audit, events."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from domain.accounts import stream_for, user_id_for
+from domain.errors import InvalidInput
+from domain.events import to_document
+from mybigmovie.bootstrap import Services
+from projections.replay import replay
+
+console = Console()
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("replay", help="rebuild every read model from the event log")
+    parser.add_argument("--only", metavar="NAME", help="rebuild one read model (e.g. user_profiles)")
+    parser.set_defaults(handler=run_replay)
+    parser = subparsers.add_parser("audit", help="print one user's full event history")
+    parser.add_argument("user", help="the user's e-mail address or id")
+    parser.set_defaults(handler=run_audit)
+    parser = subparsers.add_parser("events", help="print the event log (tail it with --follow)")
+    parser.add_argument("--after", type=int, default=None, help="start after this position (default: the last 20)")
+    parser.add_argument("--follow", "-f", action="store_true", help="keep printing new events as they come")
+    parser.set_defaults(handler=run_events)
+
+
+async def run_replay(args, services: Services) -> int:
+    projections = [p for p in services.projector.projections if args.only in (None, p.name)]
+    if not projections:
+        raise InvalidInput(f"no read model is called {args.only!r}")
+    for projection in projections:
+        with _progress_bar() as bar:
+            task = bar.add_task(projection.name, total=None)
+            built = await replay(services.store, services.registry, projection,
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+        console.print(f"{projection.name}: rebuilt into {built.collection} up to position {built.checkpoint}")
+    return 0
+
+
+async def run_audit(args, services: Services) -> int:
+    user_id = args.user if _is_uuid(args.user) else user_id_for(args.user)
+    history = await services.store.read_stream(stream_for(user_id))
+    if not history:
+        console.print(f"No events for user {args.user}.")
+        return 1
+    table = Table(title=f"user {user_id}: {len(history)} events", show_lines=False)
+    for column in ("position", "version", "when (UTC)", "event", "details"):
+        table.add_column(column)
+    for recorded in history:
+        document = to_document(recorded.event)
+        details = {k: v for k, v in document.items()
+                   if k not in ("type", "event_id", "stream", "occurred_at", "user_id", "password_hash")}
+        table.add_row(str(recorded.position), str(recorded.version),
+                      recorded.event.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), document["type"],
+                      json.dumps(details, default=str, ensure_ascii=False))
+    console.print(table)
+    return 0
+
+
+async def run_events(args, services: Services) -> int:
+    store = services.store
+    after = args.after if args.after is not None else max(0, await store.head() - 20)
+    while True:
+        for recorded in await store.read_all(after=after, limit=500):
+            document = to_document(recorded.event)
+            body = {k: v for k, v in document.items() if k not in ("type", "event_id", "password_hash")}
+            console.print(f"[bold]{recorded.position:>8}[/bold] {document['type']:<26} "
+                          f"{json.dumps(body, default=str, ensure_ascii=False)}", highlight=False)
+            after = recorded.position
+        if not args.follow:
+            return 0
+        await store.wait_for(after, timeout=5.0)
+
+
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+        return True
+    except ValueError:
+        return False
+
+
