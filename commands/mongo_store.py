@@ -42,40 +42,46 @@ class MongoEventStore:
         # for the same position; across processes the unique index arbitrates.
         self._append_lock = asyncio.Lock()
         self._appended = asyncio.Event()
+        self._head: int | None = None  # the last position this store wrote; a hint, never trusted
 
     async def create_indexes(self) -> None:
         await self._commits.create_index([("pos", ASCENDING)], unique=True, name="global_position")
         await self._commits.create_index(
             [("stream", ASCENDING), ("version", ASCENDING)], unique=True, name="stream_version"
         )
-        # Not unique: nx-27017 does not enforce unique multikey indexes (and finds nothing with an
-        # equality match on an indexed array, so lookups use $in).
-        await self._commits.create_index([("ids", ASCENDING)], name="event_ids")
+        # MongoDB enforces this one: an event id reused inside another batch is refused. nx-27017
+        # neither enforces unique multikey indexes nor uses this one for lookups (an $in on it is
+        # a full scan there), so batches are found by their first event id, the commit's _id.
+        await self._commits.create_index([("ids", ASCENDING)], unique=True, name="event_ids")
 
     async def append(self, stream: str, expected_version: int | None, events: Sequence[Event]) -> list[int]:
         ids = check_batch(stream, events)
-        payloads = [_payload(event) for event in events]
+        payloads = [payload(event) for event in events]
         async with self._append_lock:
             for attempt in range(10_000):
-                if (positions := await self._committed(ids, payloads)) is not None:
-                    return positions
                 version = await self._stream_version(stream)
                 if expected_version is not None and expected_version != version:
+                    if (positions := await self._committed(ids, payloads)) is not None:
+                        return positions  # a resend, after the stream moved on
                     raise ConcurrencyError(f"stream {stream!r} is at version {version}, not {expected_version}")
-                first = await self.head() + 1
-                document = {"_id": ids[0], "pos": first, "stream": stream, "version": version,
-                            "ids": ids, "events": payloads, "committed_at": datetime.now(timezone.utc)}
+                first = (self._head if self._head is not None else await self.head()) + 1
                 try:
-                    await self._commits.insert_one(document)
-                except DuplicateKeyError:
-                    await _back_off(attempt)  # lost a race; the next loop re-reads what moved
+                    await self._commits.insert_one(commit_document(stream, version, first, ids, payloads))
+                except DuplicateKeyError as error:
+                    self._head = None
+                    if "ids" in (error.details or {}).get("keyPattern", {}):
+                        raise DuplicateEventError(f"an event id of {ids} is already in another batch") from None
+                    if (positions := await self._committed(ids, payloads)) is not None:
+                        return positions  # a resend
+                    await _back_off(attempt)  # lost a race for the position or the stream version
                     continue
+                self._head = first + len(ids) - 1
                 self._appended.set()
                 return list(range(first, first + len(ids)))
         raise ConcurrencyError(f"could not append to {stream!r}: the log is too contended")
 
     async def _committed(self, ids: list[str], payloads: list[dict]) -> list[int] | None:
-        prior = await self._commits.find_one({"ids": {"$in": ids}})
+        prior = await self._commits.find_one({"_id": ids[0]})
         if prior is None:
             return None
         if prior["ids"] != ids or [_comparable(p) for p in prior["events"]] != [_comparable(p) for p in payloads]:
@@ -93,7 +99,7 @@ class MongoEventStore:
         return 0 if last is None else last["pos"] + len(last["ids"]) - 1
 
     async def positions_of(self, event_id: str) -> list[int] | None:
-        commit = await self._commits.find_one({"ids": {"$in": [event_id]}}, projection={"pos": 1, "ids": 1})
+        commit = await self._commits.find_one({"_id": event_id}, projection={"pos": 1, "ids": 1})
         return None if commit is None else list(range(commit["pos"], commit["pos"] + len(commit["ids"])))
 
     async def read_stream(self, stream: str) -> list[Recorded]:
@@ -137,7 +143,14 @@ class MongoEventStore:
         return True
 
 
-def _payload(event: Event) -> dict:
+def commit_document(stream: str, version: int, first: int, ids: list[str], payloads: list[dict]) -> dict:
+    """The one document an append writes (also used by the benchmark to lay down large logs fast)."""
+    return {"_id": ids[0], "pos": first, "stream": stream, "version": version, "ids": ids, "events": payloads,
+            "committed_at": datetime.now(timezone.utc)}
+
+
+def payload(event: Event) -> dict:
+    """An event as stored inside a commit: without the envelope fields the commit already holds."""
     document = to_document(event)
     for key in _ENVELOPE:
         del document[key]

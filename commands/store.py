@@ -22,9 +22,9 @@ class EventStore(Protocol):
         """Commit ``events`` to ``stream`` all-or-nothing and return their global positions.
 
         ``expected_version`` is the stream's version the caller decided on (0 for a new stream,
-        None to skip the check); a mismatch raises ConcurrencyError. Resending a committed batch
-        (same event ids) returns the original positions; a known id with another payload raises
-        DuplicateEventError.
+        None to skip the check); a mismatch raises ConcurrencyError. A batch is known by its first
+        event id: resending a committed batch returns the original positions, and a known first id
+        with another payload raises DuplicateEventError.
         """
 
     async def read_stream(self, stream: str) -> list[Recorded]: ...
@@ -39,7 +39,7 @@ class EventStore(Protocol):
         """Wait until an event with position > ``after`` is committed; False when ``timeout`` passed first."""
 
     async def positions_of(self, event_id: str) -> list[int] | None:
-        """The positions of the committed batch holding ``event_id``, or None."""
+        """The positions of the committed batch whose first event is ``event_id``, or None."""
 
 
 def check_batch(stream: str, events: Sequence[Event]) -> list[str]:

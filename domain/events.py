@@ -85,14 +85,130 @@ class EpisodeRated(Event, frozen=True, kw_only=True, tag="episode-rated/1"):
 
 
 # --- catalog --------------------------------------------------------------------------------
+# Titles and historical ratings come from public data sets (see commands/importers). Catalog events
+# are committed many to a commit, on a few shard streams, so that 20k listings take seconds.
+
+class RatingSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """Ratings counted elsewhere (e.g. the 33.8M ml-latest ratings), on a 0.5-5 scale."""
+
+    count: int
+    mean: float
+    source: str
+
 
 class MovieListed(Event, frozen=True, kw_only=True, tag="movie-listed/1"):
-    movie_id: int
-    title: str
+    movie_id: int  # the MovieLens movieId
+    title: str  # display form: "The Godfather", not "Godfather, The"
     year: int | None = None
     genres: tuple[str, ...] = ()
-    imdb_id: str | None = None
+    imdb_id: str | None = None  # "tt0068646"
     tmdb_id: int | None = None
+    # Added after the first movie-listed/1 events; optional, so those still decode unchanged.
+    aka: tuple[str, ...] = ()  # other titles given by the source ("Le fabuleux destin d'Amélie Poulain")
+    directors: tuple[str, ...] = ()
+    runtime: int | None = None  # minutes
+    overview: str | None = None
+    reference: RatingSummary | None = None
+    source: str | None = None
+
+
+class MovieMetadataCorrected(Event, frozen=True, kw_only=True, tag="movie-metadata-corrected/1"):
+    """Some of a listed movie's metadata set or corrected; only the fields given change."""
+
+    movie_id: int
+    source: str
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    year: int | None | msgspec.UnsetType = msgspec.UNSET
+    genres: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    imdb_id: str | None | msgspec.UnsetType = msgspec.UNSET
+    tmdb_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    aka: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    directors: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    runtime: int | None | msgspec.UnsetType = msgspec.UNSET
+    overview: str | None | msgspec.UnsetType = msgspec.UNSET
+    reference: RatingSummary | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class EpisodeEntry(msgspec.Struct, frozen=True, array_like=True):
+    """One episode of a show; stored as a short array (shows carry hundreds of them)."""
+
+    season: int
+    number: int
+    title: str | None = None  # None when no source names it: pages show "Episode N", never a guess
+    airdate: str | None = None  # ISO date
+    imdb_rating: float | None = None  # IMDb's 1-10 scale
+    imdb_votes: int | None = None
+
+
+class ShowListed(Event, frozen=True, kw_only=True, tag="show-listed/1"):
+    show_id: int  # the number of the IMDb tconst: tt0944947 -> 944947
+    title: str
+    imdb_id: str
+    year: int | None = None  # premiere year
+    end_year: int | None = None
+    genres: tuple[str, ...] = ()
+    summary: str | None = None  # plain text
+    network: str | None = None
+    kind: str | None = None  # TVmaze type: Scripted, Reality, Animation…
+    language: str | None = None
+    runtime: int | None = None
+    tvmaze_id: int | None = None
+    imdb_rating: float | None = None
+    imdb_votes: int | None = None
+    episodes: tuple[EpisodeEntry, ...] = ()
+    source: str | None = None
+
+
+class ShowMetadataCorrected(Event, frozen=True, kw_only=True, tag="show-metadata-corrected/1"):
+    """Some of a listed show's metadata set or corrected; ``episodes``, when given, replaces them all."""
+
+    show_id: int
+    source: str
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    imdb_id: str | msgspec.UnsetType = msgspec.UNSET
+    year: int | None | msgspec.UnsetType = msgspec.UNSET
+    end_year: int | None | msgspec.UnsetType = msgspec.UNSET
+    genres: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
+    summary: str | None | msgspec.UnsetType = msgspec.UNSET
+    network: str | None | msgspec.UnsetType = msgspec.UNSET
+    kind: str | None | msgspec.UnsetType = msgspec.UNSET
+    language: str | None | msgspec.UnsetType = msgspec.UNSET
+    runtime: int | None | msgspec.UnsetType = msgspec.UNSET
+    tvmaze_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    imdb_rating: float | None | msgspec.UnsetType = msgspec.UNSET
+    imdb_votes: int | None | msgspec.UnsetType = msgspec.UNSET
+    episodes: tuple[EpisodeEntry, ...] | msgspec.UnsetType = msgspec.UNSET
+
+
+class HistoricalRatingsImported(Event, frozen=True, kw_only=True, tag="historical-ratings-imported/1"):
+    """A batch of ratings from a data set, by its own users (not site accounts).
+
+    The ratings are packed little-endian arrays, one entry per rating: ``users`` int32 (the data
+    set's user ids), ``movies`` int32 (MovieLens movieIds), ``half_stars`` uint8 (rating × 2),
+    ``timestamps`` uint32 (unix seconds, 0 when unknown). Thousands per event keep import and
+    replay fast. ``synthetic`` batches come from the generator: benchmarks only, never mixed into
+    a real site's figures unless asked.
+    """
+
+    source: str  # "movielens-small", "ml-100k", "ml-1m", "synthetic-1m-seed42", …
+    batch: int  # 0, 1, 2… within the source
+    synthetic: bool = False
+    users: bytes
+    movies: bytes
+    half_stars: bytes
+    timestamps: bytes
+
+    @property
+    def count(self) -> int:
+        return len(self.half_stars)
+
+    def arrays(self):
+        """(users int32, movies int32, ratings float32, timestamps uint32) as numpy arrays."""
+        import numpy as np  # only readers of rating batches pay for numpy
+
+        ratings = np.frombuffer(self.half_stars, dtype=np.uint8).astype(np.float32) / 2
+        return (np.frombuffer(self.users, dtype="<i4"), np.frombuffer(self.movies, dtype="<i4"), ratings,
+                np.frombuffer(self.timestamps, dtype="<u4"))
 
 
 AnyEvent = Union[
@@ -107,6 +223,10 @@ AnyEvent = Union[
     ShowRated,
     EpisodeRated,
     MovieListed,
+    MovieMetadataCorrected,
+    ShowListed,
+    ShowMetadataCorrected,
+    HistoricalRatingsImported,
 ]
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.__struct_config__.tag: cls for cls in AnyEvent.__args__}

@@ -48,6 +48,7 @@ class Registry:
 
     async def next_generation(self, name: str) -> Generation:
         """A new, empty collection name for a rebuild of ``name`` (not yet serving)."""
+        await self.active(name)  # the pointer exists from here on
         pointer = await self._pointers.find_one_and_update(
             {"_id": name}, {"$inc": {"generation": 1}}, return_document=True
         )

@@ -150,8 +150,22 @@ async def test_positions_of_finds_a_committed_batch(store):
     batch = [rated("user-a", 1), rated("user-a", 2)]
     await store.append("user-a", 0, [rated("user-a", 9)])
     await store.append("user-a", 1, batch)
-    assert await store.positions_of(batch[1].event_id) == [2, 3]
+    assert await store.positions_of(batch[0].event_id) == [2, 3]
     assert await store.positions_of("never-seen") is None
+
+
+async def test_an_event_id_reused_inside_another_batch(store, backend):
+    """A known difference: MongoDB enforces the unique multikey index on event ids, nx-27017 does not.
+    Batches are identified by their first event id on both; this pins down what else each refuses."""
+    first, second = rated("user-a", 1), rated("user-a", 2)
+    await store.append("user-a", 0, [first, second])
+    reuse = [rated("user-b", 3), rated("user-b", 2, event_id=second.event_id)]
+    if backend == "mongodb":
+        with pytest.raises(DuplicateEventError):
+            await store.append("user-b", 0, reuse)
+        assert await store.head() == 2
+    else:
+        assert await store.append("user-b", 0, reuse) == [3, 4]
 
 
 # --- many writers in two processes, one reader tailing -----------------------------------------

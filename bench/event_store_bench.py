@@ -1,0 +1,146 @@
+"""Event store and replay figures, each beside a baseline measured in the same run.
+
+    .venv/bin/python -m bench.event_store_bench [--replay-sizes 100000,1000000]
+
+Baselines: a bare PyMongo insert_one of a document of the same size (what an append costs
+beyond the database's own write), a bare find() over the same commits (what read_all adds),
+and for replay the bare scan of the log (the floor any replay must pay).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from datetime import datetime, timezone
+
+import numpy as np
+from pymongo import AsyncMongoClient
+
+from bench.common import database_url, machine, percentile
+from commands.mongo_store import MongoEventStore, commit_document, payload
+from domain.events import MovieRated, UserSignedUp
+from projections.registry import Registry
+from projections.replay import replay
+from projections.user_profiles import UserProfiles
+
+NOW = datetime.now(timezone.utc)
+
+
+def rating(stream: str, user: str, movie: int, stars: float) -> MovieRated:
+    return MovieRated(event_id=uuid.uuid4().hex, stream=stream, occurred_at=NOW, user_id=user, movie_id=movie,
+                      rating=stars)
+
+
+async def append_latency(store: MongoEventStore, database, n: int = 2000) -> None:
+    ours, bare = [], []
+    for i in range(n):
+        started = time.perf_counter()
+        await store.append(f"user-lat{i}", 0, [rating(f"user-lat{i}", f"lat{i}", i, 4.0)])
+        ours.append(time.perf_counter() - started)
+    baseline = database["baseline_inserts"]
+    for i in range(n):
+        document = commit_document(f"b{i}", 0, i + 1, [uuid.uuid4().hex], [payload(rating("b", "b", i, 4.0))])
+        started = time.perf_counter()
+        await baseline.insert_one(document)
+        bare.append(time.perf_counter() - started)
+    for q in (50, 99):
+        print(f"  single append p{q}: {percentile(ours, q) * 1e3:6.2f} ms   "
+              f"(bare insert_one p{q}: {percentile(bare, q) * 1e3:5.2f} ms, ratio {percentile(ours, q) / percentile(bare, q):4.1f}x)"
+              + ("   target p99 <= 10 ms: " + ("PASS" if percentile(ours, 99) <= 0.010 else "FAIL") if q == 99 else ""))
+
+
+async def batch_throughput(store: MongoEventStore, batches: int = 200, size: int = 100) -> None:
+    started = time.perf_counter()
+    for b in range(batches):
+        stream = f"user-batch{b}"
+        await store.append(stream, 0, [rating(stream, f"batch{b}", i, 3.5) for i in range(size)])
+    seconds = time.perf_counter() - started
+    print(f"  batch append ({batches} x {size} events): {batches * size / seconds:,.0f} events/s")
+
+
+async def scan_throughput(store: MongoEventStore, database) -> None:
+    head = await store.head()
+    started, after = time.perf_counter(), 0
+    while page := await store.read_all(after=after, limit=5000):
+        after = page[-1].position
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    await database.events.find({}).to_list()
+    bare = time.perf_counter() - started
+    print(f"  read_all scan: {head / ours:,.0f} events/s   (bare find(): {head / bare:,.0f} events/s, "
+          f"ratio {ours / bare:3.1f}x)")
+
+
+async def lay_down_ratings(database, total: int, seed: int = 0) -> None:
+    """``total`` single-rating commits, as the site writes them, over a long-tailed set of users."""
+    rng = np.random.default_rng(seed)
+    users = max(100, total // 150)
+    activity = rng.zipf(1.6, size=total) % users
+    movies = rng.zipf(1.3, size=total) % 20_000
+    stars = rng.choice(np.arange(1, 11) / 2, size=total, p=[.01, .03, .02, .07, .05, .2, .12, .27, .08, .15])
+    versions: dict[int, int] = {}
+    signups = [commit_document(f"user-s{u}", 0, u + 1, [uuid.uuid4().hex], [payload(UserSignedUp(
+        event_id="-", stream="-", occurred_at=NOW, user_id=f"s{u}", email=f"s{u}@example.org",
+        display_name=f"S{u}", password_hash="-"))]) for u in range(users)]
+    await database.events.insert_many(signups)
+    position, chunk = users, []
+    for i in range(total):
+        user = int(activity[i])
+        version = versions.get(user, 1)
+        versions[user] = version + 1
+        position += 1
+        chunk.append(commit_document(f"user-s{user}", version, position, [uuid.uuid4().hex],
+                                     [payload(rating("-", f"s{user}", int(movies[i]), float(stars[i])))]))
+        if len(chunk) == 20_000:
+            await database.events.insert_many(chunk)
+            chunk = []
+    if chunk:
+        await database.events.insert_many(chunk)
+
+
+async def replay_time(client: AsyncMongoClient, total: int) -> None:
+    database = client[f"bench_replay_{total}"]
+    await client.drop_database(database.name)
+    store = MongoEventStore(database)
+    await store.create_indexes()
+    started = time.perf_counter()
+    await lay_down_ratings(database, total)
+    laid = time.perf_counter() - started
+    head = await store.head()
+    started, after = time.perf_counter(), 0
+    while page := await store.read_all(after=after, limit=5000):
+        after = page[-1].position
+    scan = time.perf_counter() - started
+    started = time.perf_counter()
+    await replay(store, Registry(database), UserProfiles())
+    seconds = time.perf_counter() - started
+    verdict = f"   target 1M <= 60 s: {'PASS' if seconds <= 60 else 'FAIL'}" if total >= 1_000_000 else ""
+    print(f"  replay of {head:,} events (user profiles): {seconds:6.1f} s, {head / seconds:,.0f} events/s   "
+          f"(bare read_all scan {scan:5.1f} s, ratio {seconds / scan:3.1f}x; laying the log down took {laid:.0f} s)"
+          + verdict)
+    await client.drop_database(database.name)
+
+
+async def main(replay_sizes: list[int]) -> None:
+    print(f"Event store benchmark on {machine()}")
+    with database_url() as (url, label):
+        print(f"Database: {label}")
+        client = AsyncMongoClient(url, tz_aware=True)
+        database = client["bench_store"]
+        await client.drop_database(database.name)
+        store = MongoEventStore(database)
+        await store.create_indexes()
+        await append_latency(store, database)
+        await batch_throughput(store)
+        await scan_throughput(store, database)
+        for size in replay_sizes:
+            await replay_time(client, size)
+        await client.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replay-sizes", default="100000,1000000")
+    args = parser.parse_args()
+    asyncio.run(main([int(size) for size in args.replay_sizes.split(",") if size]))

@@ -1,0 +1,86 @@
+"""Format detection: which data sets a file or folder holds, by the files' names and headers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from commands.importers.movielens import find
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # one of KINDS
+    path: Path
+    name: str  # the data set: "ml-latest-small", "ml-100k", "tvmaze-api"…
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}) at {self.path}"
+
+
+KINDS = ("movielens-csv", "ml-1m", "ml-100k", "movielens-extras", "tmdb", "imdb-episodes", "tvmaze-api",
+         "tvmaze-episodes", "tvmaze-table")
+_EXTRAS = ("average_ratings.csv", "movie_directors.csv", "movie_runtimes.csv")
+_README_NAME = re.compile(r"\((ml-[a-z0-9-]+)\)")
+
+
+def detect(path: Path, ignored: list[Path] | None = None, depth: int = 3) -> list[Source]:
+    """Every data set under ``path`` (a file or a folder, searched ``depth`` levels down).
+
+    Folders and files in no known format are appended to ``ignored`` (to be reported).
+    """
+    ignored = [] if ignored is None else ignored
+    if path.is_file():
+        found = _file_source(path)
+        return [found] if found else (ignored.append(path) or [])
+    found = _folder_sources(path)
+    if found or depth == 0:
+        return found if found else (ignored.append(path) or [])
+    for child in sorted(p for p in path.iterdir() if not p.name.startswith(".")):
+        found += detect(child, ignored, depth - 1)
+    return found
+
+
+def _folder_sources(folder: Path) -> list[Source]:
+    if find(folder, "movies.csv") and (find(folder, "links.csv") or find(folder, "ratings.csv")):
+        return [Source("movielens-csv", folder, _release_name(folder))]
+    if find(folder, "ratings.dat") and find(folder, "movies.dat"):
+        return [Source("ml-1m", folder, "ml-1m")]
+    if find(folder, "u.data") and find(folder, "u.item"):
+        return [Source("ml-100k", folder, "ml-100k")]
+    if (folder / "imdb_top_series.csv").exists() and (folder / "imdb_episode_ratings.csv.gz").exists():
+        return [Source("imdb-episodes", folder, "imdb-episodes")]
+    if any((folder / name).exists() for name in _EXTRAS):
+        return [Source("movielens-extras", folder, "ml-latest-extras")]
+    return []
+
+
+def _file_source(path: Path) -> Source | None:
+    name = path.name.lower()
+    if name.startswith("tmdb_5000_movies.csv"):
+        return Source("tmdb", path, "tmdb-5000")
+    if name.endswith(".json") and "episodes" in name:
+        return Source("tvmaze-episodes", path, "tvmaze-api")
+    if name.endswith(".json") and "shows" in name:
+        return Source("tvmaze-api", path, "tvmaze-api")
+    if name.endswith((".csv", ".csv.gz")) and _header(path) >= {"Name", "Premiere Date", "End Date", "Genres"}:
+        return Source("tvmaze-table", path, "tvmaze-table")
+    return None
+
+
+def _release_name(folder: Path) -> str:
+    """The release a MovieLens CSV folder holds, as its README names it ("ml-latest-small")."""
+    readme = folder / "README.txt"
+    if readme.exists() and (match := _README_NAME.search(readme.read_text(errors="replace")[:2000])):
+        return match.group(1)
+    return folder.name if folder.name.startswith("ml-") else f"movielens-{folder.name}"
+
+
+def _header(path: Path) -> set[str]:
+    from commands.importers.rows import SourceError, open_text
+
+    try:
+        with open_text(path) as stream:
+            return set(stream.readline().strip().split(","))
+    except (SourceError, UnicodeDecodeError, OSError):
+        return set()

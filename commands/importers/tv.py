@@ -1,0 +1,136 @@
+"""Joins the TV tables into shows: IMDb series (structure, ratings) + TVmaze metadata.
+
+* TVmaze API shows join IMDb by id (``externals.imdb``).
+* Rows of the TVmaze table (no ids) join an API show by normalised name and premiere year, else an
+  IMDb series by normalised name. The IMDb table has no years, so a name shared by several series
+  is settled by year where one is known, then by season count, then by a ten-to-one lead in
+  votes; anything still ambiguous stays unmatched and is reported.
+* Episodes keep IMDb's season/number/rating; titles and air dates come only from TVmaze episode
+  files. An episode no source names keeps ``title=None`` (pages show "Episode N").
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from commands.importers.records import Bundle
+from commands.importers.text import name_key
+
+_METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id")
+
+
+def show_id(tconst: str) -> int:
+    """The site's show id: the number of the IMDb title id (tt0944947 -> 944947), stable forever."""
+    return int(tconst[2:])
+
+
+def join_shows(bundle: Bundle, known: dict[int, dict], all_shows: bool) -> dict[int, dict]:
+    """Show fields by show id for every show this import describes (new or already listed)."""
+    imdb, structure = bundle.tv.get("imdb", {}), bundle.tv.get("imdb_episodes", {})
+    metadata: dict[str, dict] = {}
+    for show in bundle.tv.get("tvmaze", []):
+        if show["imdb_id"]:
+            _merge(metadata.setdefault(show["imdb_id"], {}), show)
+        else:
+            bundle.notes.append(f"TVmaze show {show['title']!r} has no IMDb id: not listed")
+    _join_table(bundle, metadata, _candidates(imdb, structure, known, metadata))
+    shows = {}
+    for tconst in {*metadata, *(imdb if all_shows else ()), *(t for t in imdb if show_id(t) in known)}:
+        fields = {"imdb_id": tconst, **imdb.get(tconst, {}), **_only(metadata.get(tconst, {}), _METADATA)}
+        if "title" not in fields and show_id(tconst) not in known:  # IMDb's title wins; TVmaze's names new shows
+            fields["title"] = metadata[tconst]["title"]
+        if tconst in structure:
+            fields["episodes"] = structure[tconst]
+        shows[show_id(tconst)] = fields
+    _add_episode_titles(bundle, shows)
+    for fields in shows.values():
+        if "episodes" in fields:
+            fields["episodes"] = _entries(fields["episodes"])
+    return shows
+
+
+def _candidates(imdb: dict, structure: dict, known: dict[int, dict], metadata: dict) -> dict[str, list[dict]]:
+    """IMDb series (of this import, or listed before) by normalised name, for joins without ids."""
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    series = {f["imdb_id"]: {"title": f["title"], "imdb_votes": f.get("imdb_votes"), "year": f.get("year"),
+                             "seasons": _seasons(f.get("episodes", ()))} for f in known.values()}
+    for tconst, fields in imdb.items():
+        series[tconst] = {**fields, "year": metadata.get(tconst, {}).get("year"),
+                          "seasons": max((s for s, _ in structure.get(tconst, {})), default=None)}
+    for tconst, fields in series.items():
+        by_name[name_key(fields["title"])].append({**fields, "imdb_id": tconst})
+    return by_name
+
+
+def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str, list[dict]]) -> None:
+    by_name_year = {(name_key(m["title"]), m.get("year")): t for t, m in metadata.items() if "title" in m}
+    claims: dict[str, list[dict]] = defaultdict(list)
+    counts = defaultdict(int)
+    for row in bundle.tv.get("tvmaze_table", []):
+        if tconst := by_name_year.get((name_key(row["title"]), row["year"])):
+            how = "by TVmaze name and year"
+        else:
+            tconst, how = _pick(candidates.get(name_key(row["title"]), []), row)
+        counts[how] += 1
+        if tconst:
+            claims[tconst].append(row)
+        else:
+            bundle.notes.append(f"TVmaze table: {row['title']!r} ({row['year']}): {how}")
+    for tconst, rows in claims.items():
+        best = _best_claim(rows, candidates, tconst)
+        _merge(metadata.setdefault(tconst, {}), best)
+        for row in rows:
+            if row is not best:
+                counts["not joined: another row took the series"] += 1
+                bundle.notes.append(f"TVmaze table: {row['title']!r} ({row['year']}): another row took {tconst}")
+    if counts:
+        bundle.notes.insert(0, "TVmaze table joins: " + ", ".join(f"{n:,} {how}" for how, n in sorted(counts.items())))
+
+
+def _pick(candidates: list[dict], row: dict) -> tuple[str | None, str]:
+    if not candidates:
+        return None, "not joined: no IMDb series of that name"
+    if len(candidates) == 1:
+        return candidates[0]["imdb_id"], "by name"
+    for rule, same in (("by name and year", "year"), ("by name and season count", "seasons")):
+        chosen = [c for c in candidates if row.get(same) is not None and c.get(same) == row.get(same)]
+        if len(chosen) == 1:
+            return chosen[0]["imdb_id"], rule
+    ranked = sorted(candidates, key=lambda c: -(c.get("imdb_votes") or 0))
+    if (ranked[0].get("imdb_votes") or 0) >= 10 * (ranked[1].get("imdb_votes") or 0):
+        return ranked[0]["imdb_id"], "by name and a 10:1 lead in votes"
+    return None, f"not joined: ambiguous ({len(candidates)} IMDb series of that name)"
+
+
+def _best_claim(rows: list[dict], candidates: dict[str, list[dict]], tconst: str) -> dict:
+    series = next((c for c in candidates.get(name_key(rows[0]["title"]), []) if c["imdb_id"] == tconst), {})
+    return next((r for r in rows if r.get("seasons") and r["seasons"] == series.get("seasons")), rows[0])
+
+
+def _add_episode_titles(bundle: Bundle, shows: dict[int, dict]) -> None:
+    by_name = {name_key(f["title"]): f for f in shows.values() if f.get("title")}
+    for name, titled in bundle.tv.get("tvmaze_episodes", {}).items():
+        if (show := by_name.get(name)) is None:
+            bundle.notes.append(f"TVmaze episodes of {name!r}: no listed show of that name")
+            continue
+        episodes = show.setdefault("episodes", {})
+        for number, fields in titled.items():
+            episodes[number] = {**episodes.get(number, {}), **fields}
+
+
+def _entries(episodes: dict[tuple[int, int], dict]) -> tuple[tuple, ...]:
+    return tuple((s, n, e.get("title"), e.get("airdate"), e.get("imdb_rating"), e.get("imdb_votes"))
+                 for (s, n), e in sorted(episodes.items()))
+
+
+def _seasons(entries) -> int | None:
+    return max((entry[0] for entry in entries), default=None)
+
+
+def _merge(target: dict, fields: dict) -> None:
+    for key, value in fields.items():
+        if target.get(key) in (None, (), "") and value not in (None, (), ""):
+            target[key] = value
+
+
+def _only(fields: dict, keys: tuple[str, ...]) -> dict:
+    return {key: fields[key] for key in keys if fields.get(key) not in (None, ())}

@@ -1,0 +1,77 @@
+"""The web application factory: Litestar with Jinja2 pages, htmx, and the security the site needs."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import AsyncContextManager, AsyncIterator, Callable
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
+
+from mybigmovie.bootstrap import Services
+from mybigmovie.settings import Settings
+from web import errors
+from web.controllers.accounts import AccountsController
+from web.controllers.movies import MoviesController
+from web.controllers.pages import PagesController
+from web.controllers.shows import ShowsController
+from web.deps import dependencies
+from web.recommendations import Recommender
+from web.rendering import environment
+from web.security import LoginThrottle, RotatingSessionConfig, security_headers
+
+STATIC = Path(__file__).parent / "static"
+SESSION_DAYS = 14
+
+
+def create_app(services_factory: Callable[[], AsyncContextManager[Services]], settings: Settings, *,
+               run_projector: bool = True, redis_namespace: str = "mybigmovie", debug: bool = False) -> Litestar:
+    """The site. ``services_factory`` is entered for the app's lifetime (``lambda: nullcontext(services)``
+    to share services the caller owns); with ``run_projector`` the read models are kept current by a
+    background task, which read-your-writes after every command relies on."""
+    https = settings.site_url.startswith("https://")
+    redis = Redis.from_url(settings.redis_url)
+    state = State({"throttle": LoginThrottle(redis, f"{redis_namespace}:login-failures")})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with services_factory() as services:
+            app.state.services = services
+            app.state.recommender = Recommender(services.settings.model_dir)
+            task = asyncio.create_task(services.projector.run_forever(poll_seconds=0.5)) if run_projector else None
+            try:
+                yield
+            finally:
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                await redis.aclose()
+
+    sessions = RotatingSessionConfig(store="sessions", key="mbm_session", secure=https, httponly=True,
+                                     samesite="lax", max_age=SESSION_DAYS * 24 * 3600, exclude=["^/static/"])
+    return Litestar(
+        route_handlers=[PagesController, MoviesController, ShowsController, AccountsController,
+                        create_static_files_router(path="/static", directories=[STATIC], name="static")],
+        dependencies=dependencies,
+        lifespan=[lifespan],
+        state=state,
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="mbm_csrf", cookie_secure=https,
+                               cookie_httponly=True, cookie_samesite="lax", header_name="x-csrftoken"),
+        middleware=[sessions.middleware],
+        stores={"sessions": RedisStore(redis, namespace=f"{redis_namespace}:sessions")},
+        before_send=[security_headers(https)],
+        exception_handlers=errors.handlers,
+        openapi_config=None,
+        debug=debug,
+    )

@@ -1,0 +1,76 @@
+"""TV shows: the list, a show's page with its seasons and episodes, and rating a show or an episode."""
+from __future__ import annotations
+
+from typing import Annotated, Callable
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from commands import messages as m
+from domain.errors import DomainError
+from mybigmovie.bootstrap import Services
+from web.deps import require, send
+from web.forms import RatingForm, parse_form, safe_next
+from web.queries import Member, Reads
+from web.recommendations import PAGE_SIZE
+from web.rendering import page, partial, see_other, wants_fragment
+
+Season = Annotated[int, Parameter(ge=0, le=1000)]
+
+
+class ShowsController(Controller):
+    path = "/shows"
+
+    @get("/", name="shows")
+    async def shows(self, request: Request, reads: Reads, member: Member | None,
+                    page_number: Annotated[int, Parameter(query="page", ge=1, le=10_000)] = 1) -> Template:
+        found = await reads.shows(skip=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+        return page(request, "pages/shows.html", block="results", member=member, shows=found[:PAGE_SIZE],
+                    page_number=page_number, has_next=len(found) > PAGE_SIZE)
+
+    @get("/{show_id:int}", name="show")
+    async def show(self, request: Request, reads: Reads, member: Member | None, show_id: int) -> Template:
+        return await _show_page(request, reads, member, show_id)
+
+    @post("/{show_id:int}/rating", name="rate_show")
+    async def rate_show(self, request: Request, reads: Reads, services: Services, member: Member | None,
+                        show_id: int) -> Template | Redirect:
+        return await _rate(request, reads, services, require(member), show_id, None,
+                           lambda f, user: m.RateShow(command_id=str(f.command_id), user_id=user, show_id=show_id,
+                                                      rating=f.rating))
+
+    @post("/{show_id:int}/episodes/{season:int}/{episode:int}/rating", name="rate_episode")
+    async def rate_episode(self, request: Request, reads: Reads, services: Services, member: Member | None,
+                           show_id: int, season: Season, episode: Season) -> Template | Redirect:
+        return await _rate(request, reads, services, require(member), show_id, (season, episode),
+                           lambda f, user: m.RateEpisode(command_id=str(f.command_id), user_id=user,
+                                                         show_id=show_id, season=season, episode=episode,
+                                                         rating=f.rating))
+
+
+async def _show_page(request: Request, reads: Reads, member: Member | None, show_id: int,
+                     error: str | None = None) -> Template:
+    show = await reads.show(show_id)
+    if show is None:
+        raise NotFoundException(f"There is no show with id {show_id}.")
+    return page(request, "pages/show.html", status_code=422 if error else 200, member=member, show=show,
+                error=error)
+
+
+async def _rate(request: Request, reads: Reads, services: Services, member: Member, show_id: int,
+                episode: tuple[int, int] | None, command: Callable[..., m.Command]) -> Template | Redirect:
+    error = None
+    try:
+        await send(services, command(await parse_form(request, RatingForm), member.user_id))
+    except DomainError as problem:
+        error = str(problem)
+    back = safe_next((await request.form()).get("next"), f"/shows/{show_id}")
+    if not wants_fragment(request):
+        return await _show_page(request, reads, member, show_id, error) if error else see_other(back)
+    show = await reads.show(show_id)
+    if show is None:
+        raise NotFoundException(f"There is no show with id {show_id}.")
+    return partial("partials/show_rating.html", status_code=422 if error else 200, show=show, episode=episode,
+                   error=error, next=back, member=await reads.member(member.user_id))

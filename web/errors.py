@@ -1,0 +1,75 @@
+"""Errors as pages a person can read: never a traceback, always the way back.
+
+A full-page request gets the error page inside the layout. An htmx request for a fragment gets a
+short message swapped into the page's message area instead of the fragment it asked for.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+from domain.errors import DomainError
+from web.deps import LoginRequired
+from web.forms import safe_next
+from web.rendering import VARY, request_path, wants_fragment
+
+log = logging.getLogger(__name__)
+
+TITLES = {400: "That request did not make sense", 403: "Not allowed", 404: "Page not found",
+          405: "Not allowed", 422: "Please check what you entered", 429: "Slow down a little",
+          500: "Something went wrong"}
+MESSAGES = {400: "Some of the values in the address or the form are not valid.",
+            403: "This form has expired or did not come from this site. Reload the page and try again.",
+            404: "There is nothing at this address. It may have moved, or the link may be mistyped.",
+            405: "This address does not accept that kind of request.",
+            500: "Sorry, something broke on our side. It has been logged; please try again in a moment."}
+
+
+def _error(request: Request, status_code: int, message: str | None = None) -> Template:
+    context = {"code": status_code, "heading": TITLES.get(status_code, "Something went wrong"),
+               "message": message or MESSAGES.get(status_code, MESSAGES[500]), "member": None}
+    if wants_fragment(request):  # say it in the page's message area, whatever the request targeted
+        return HTMXTemplate(template_name="partials/flash.html", context=context, status_code=status_code,
+                            re_target="#flash", re_swap="innerHTML", headers=VARY)
+    return Template(template_name="pages/error.html", context=context, status_code=status_code, headers=VARY)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    # Our own 404s say what is missing; others (a route that does not exist) get the general message.
+    specific = isinstance(exc, NotFoundException) and exc.detail and exc.detail != "Not Found"
+    if isinstance(exc, (PermissionDeniedException, ValidationException)) or not specific:
+        return _error(request, exc.status_code)
+    return _error(request, exc.status_code, exc.detail)
+
+
+def domain_error(request: Request, exc: DomainError) -> Response:
+    return _error(request, 422, str(exc))
+
+
+def login_required(request: Request, exc: LoginRequired) -> Response:
+    target = f"/login?next={quote(_back(request))}"
+    if getattr(request, "htmx", None):
+        return Response(content=None, status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def _back(request: Request) -> str:
+    """Where to return after logging in: this page, or for a form the page the form was on."""
+    if request.method == "GET":
+        return request_path(request)
+    source = urlsplit(request.headers.get("HX-Current-URL") or request.headers.get("Referer") or "/")
+    return safe_next(f"{source.path}?{source.query}" if source.query else source.path)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(request, 500)
+
+
+handlers = {HTTPException: http_error, DomainError: domain_error, LoginRequired: login_required,
+            500: server_error}

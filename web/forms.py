@@ -1,0 +1,71 @@
+"""Typed form input: every form is parsed into a msgspec Struct before anything reads it.
+
+Only the fields a Struct declares are read (the CSRF token and anything else are ignored), values
+are converted to their declared types, and a form that does not fit raises InvalidInput with a
+message for the person who sent it.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, ClassVar, TypeVar
+
+import msgspec
+from litestar import Request
+
+from domain.errors import InvalidInput
+
+F = TypeVar("F", bound="Form")
+Next = Annotated[str, msgspec.Meta(max_length=2000)]
+Secret = Annotated[str, msgspec.Meta(max_length=1024)]
+Short = Annotated[str, msgspec.Meta(max_length=300)]
+
+
+class Form(msgspec.Struct, kw_only=True):
+    PROBLEM: ClassVar[str] = "The form was not filled in correctly; please try again."
+    next: Next = ""
+
+
+class CommandForm(Form, kw_only=True):
+    """A form that sends a command: ``command_id`` is rendered fresh into each form, so the same
+    form submitted twice is one command."""
+
+    command_id: uuid.UUID
+
+
+class RatingForm(CommandForm, kw_only=True):
+    PROBLEM: ClassVar[str] = "Choose a rating from 0.5 to 5 stars."
+    rating: float
+
+
+class MarkForm(CommandForm, kw_only=True):
+    marked: bool = True
+
+
+class SignUpForm(CommandForm, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please fill in your name, e-mail address and password."
+    display_name: Short
+    email: Short
+    password: Secret
+
+
+class LoginForm(Form, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please enter your e-mail address and password."
+    email: Short
+    password: Secret
+
+
+async def parse_form(request: Request, form_type: type[F]) -> F:
+    form = await request.form()
+    fields = {name: form.get(name) for name in form_type.__struct_fields__ if form.get(name) is not None}
+    try:
+        return msgspec.convert(fields, form_type, strict=False)
+    except msgspec.ValidationError:
+        raise InvalidInput(form_type.PROBLEM) from None
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to send someone after a form: only a path on this site (no "//host", no scheme)."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 32 for char in target)):
+        return default
+    return target

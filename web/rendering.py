@@ -1,0 +1,59 @@
+"""Rendering: one template file per page, and the same URL answering htmx with one block of it.
+
+A page template names the blocks htmx may ask for; ``page()`` renders the whole page for a
+browser and just that block for an htmx request that targets it (not for a boosted navigation or
+a history restore, which need the whole page).
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+TEMPLATES = Path(__file__).parent / "templates"
+VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(new_command_id=lambda: str(uuid.uuid4()), half_stars=[x / 2 for x in range(1, 11)])
+    env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+def wants_fragment(request: Request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def page(request: Request, template: str, *, block: str | None = None, status_code: int = 200,
+         **context) -> Template:
+    """``template`` as a whole page, or only its ``block`` when htmx asks for a fragment."""
+    if block and wants_fragment(request):
+        return HTMXBlockTemplate(template_name=template, block_name=block, context=context,
+                                 status_code=status_code, headers=VARY)
+    return Template(template_name=template, context=context, status_code=status_code, headers=VARY)
+
+
+def partial(template: str, *, status_code: int = 200, trigger: str | None = None, **context) -> Template:
+    """A partial template on its own, answering an htmx request; ``trigger`` fires an event in the page."""
+    return HTMXTemplate(template_name=template, context=context, status_code=status_code, trigger_event=trigger,
+                        after="receive" if trigger else None, headers=VARY)
+
+
+def see_other(location: str) -> Redirect:
+    """After a form POST: the browser GETs ``location`` (post/redirect/get)."""
+    return Redirect(location, status_code=303)
+
+
+def request_path(request: Request) -> str:
+    """This request's path and query: where a form on the page sends the browser back to."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
