@@ -1,7 +1,8 @@
 """One small handler per command: load the stream, decide, append with the expected version.
 
-``CommandHandlers.handle`` returns the position of the last event appended (0 when the command
-changed nothing), which the web layer waits for before it renders (read-your-writes).
+``CommandHandlers.handle`` returns the position of the last event appended (when the command changed
+nothing, of the last event it decided on), which the web layer waits for before it renders
+(read-your-writes).
 """
 from __future__ import annotations
 
@@ -69,17 +70,24 @@ class CommandHandlers:
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_episode(
             a, s, c.show_id, c.season, c.episode, c.rating, exists))
 
+    async def _RecordPicksEmailed(self, c: m.RecordPicksEmailed) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.record_picks_emailed(a, s, c.occasion, c.movie_ids))
+
+    async def handled(self, command_id: str) -> bool:
+        """Whether a command with this id has already been recorded."""
+        return await self.store.positions_of(Stamp.first_event_id(command_id)) is not None
+
     async def _run(self, command: m.Command, user_id: str, decide, attempts: int = 5) -> int:
         """Decide on fresh state and append; on a concurrent change, decide again on the newer state."""
         stream = accounts.stream_for(user_id)
         stamp = Stamp(stream, command.command_id, self.clock())
         for attempt in range(attempts):
-            if done := await self.store.positions_of(stamp.meta(0)["event_id"]):
+            if done := await self.store.positions_of(Stamp.first_event_id(command.command_id)):
                 return done[-1]  # the same command came before (a double-submitted form)
             history = await self.store.read_stream(stream)
             events = decide(Account.from_events(user_id, (r.event for r in history)), stamp)
-            if not events:
-                return 0
+            if not events:  # nothing to change: the state decided on is as of the stream's last event
+                return history[-1].position if history else 0
             try:
                 return (await self.store.append(stream, len(history), events))[-1]
             except ConcurrencyError:

@@ -50,3 +50,9 @@ class RateEpisode(Command, frozen=True, kw_only=True):
     season: int
     episode: int
     rating: float
+
+
+class RecordPicksEmailed(Command, frozen=True, kw_only=True):
+    user_id: str
+    occasion: str
+    movie_ids: tuple[int, ...]

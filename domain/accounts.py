@@ -52,8 +52,15 @@ class Stamp:
     now: datetime
 
     def meta(self, index: int) -> dict:
-        return {"event_id": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.command_id}/{index}")),
-                "stream": self.stream, "occurred_at": self.now}
+        return {"event_id": self.event_id(self.command_id, index), "stream": self.stream, "occurred_at": self.now}
+
+    @staticmethod
+    def event_id(command_id: str, index: int) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{command_id}/{index}"))
+
+    @classmethod
+    def first_event_id(cls, command_id: str) -> str:
+        return cls.event_id(command_id, 0)
 
 
 @dataclass
@@ -117,7 +124,8 @@ def remove_movie_rating(account: Account, stamp: Stamp, movie_id: int) -> list[e
     _check_member(account)
     if movie_id not in account.ratings:
         return []
-    return [e.MovieRatingRemoved(**stamp.meta(0), user_id=account.user_id, movie_id=movie_id)]
+    return [e.MovieRatingRemoved(**stamp.meta(0), user_id=account.user_id, movie_id=movie_id,
+                                 previous=account.ratings[movie_id])]
 
 
 def set_not_seen(account: Account, stamp: Stamp, movie_id: int, marked: bool, movie_exists: bool) -> list[e.Event]:
@@ -157,6 +165,11 @@ def rate_episode(account: Account, stamp: Stamp, show_id: int, season: int, epis
         raise UnknownTitle(f"Show {show_id} has no season {season} episode {episode}.")
     return [e.EpisodeRated(**stamp.meta(0), user_id=account.user_id, show_id=show_id, season=season,
                            episode=episode, rating=check_rating(rating))]
+
+
+def record_picks_emailed(account: Account, stamp: Stamp, occasion: str, movie_ids: tuple[int, ...]) -> list[e.Event]:
+    _check_member(account)
+    return [e.PicksEmailed(**stamp.meta(0), user_id=account.user_id, occasion=occasion, movie_ids=movie_ids)]
 
 
 def _check_member(account: Account) -> None:

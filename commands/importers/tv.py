@@ -10,11 +10,13 @@
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from commands.importers.records import Bundle
 from commands.importers.text import name_key
 
+_POSSESSIVE = re.compile(r"^[a-z0-9]+ s ")  # "marvel s daredevil": the name key of "Marvel's Daredevil"
 _METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id")
 
 
@@ -69,7 +71,7 @@ def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str,
         if tconst := by_name_year.get((name_key(row["title"]), row["year"])):
             how = "by TVmaze name and year"
         else:
-            tconst, how = _pick(candidates.get(name_key(row["title"]), []), row)
+            tconst, how = _pick(_named(candidates, row["title"]), row)
         counts[how] += 1
         if tconst:
             claims[tconst].append(row)
@@ -84,6 +86,12 @@ def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str,
                 bundle.notes.append(f"TVmaze table: {row['title']!r} ({row['year']}): another row took {tconst}")
     if counts:
         bundle.notes.insert(0, "TVmaze table joins: " + ", ".join(f"{n:,} {how}" for how, n in sorted(counts.items())))
+
+
+def _named(candidates: dict[str, list[dict]], title: str) -> list[dict]:
+    """Series named ``title``, or else named without a possessive lead ("Marvel's Daredevil" -> "Daredevil")."""
+    key = name_key(title)
+    return candidates.get(key) or candidates.get(_POSSESSIVE.sub("", key), [])
 
 
 def _pick(candidates: list[dict], row: dict) -> tuple[str | None, str]:

@@ -55,6 +55,8 @@ async def seed(store: MongoEventStore, users: int = 30, events_per_user: int = 4
             kind = rng.choice([e.MovieRated, e.MovieRatingRemoved, e.MarkedNotSeen, e.NotSeenUnmarked,
                                e.MarkedNotInterested, e.NotInterestedUnmarked])
             extra = {"rating": rng.randrange(1, 11) / 2} if kind is e.MovieRated else {}
+            if kind is e.MovieRatingRemoved:
+                extra = {"previous": 3.0}
             batch.append(kind(**_meta(stream), user_id=f"u{u}", movie_id=movie, **extra))
         for i in range(0, len(batch), 7):  # commits of several events
             await store.append(stream, i, batch[i:i + 7])

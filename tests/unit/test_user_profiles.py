@@ -25,7 +25,7 @@ def test_ratings_lists_and_counts_follow_the_events():
         ev(e.MovieRated, movie_id=1, rating=4.5),
         ev(e.MovieRated, movie_id=2, rating=2.0),
         ev(e.MovieRatingChanged, movie_id=2, rating=3.0, previous=2.0),
-        ev(e.MovieRatingRemoved, movie_id=1),
+        ev(e.MovieRatingRemoved, movie_id=1, previous=4.5),
         ev(e.MarkedNotSeen, movie_id=7),
         ev(e.MarkedNotInterested, movie_id=8),
         ev(e.MarkedNotInterested, movie_id=9),

@@ -1,0 +1,66 @@
+"""The actors: thin, idempotent, taking ids. The work itself is in the modules they call."""
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from workers.broker import broker  # imported before any actor: binds them to the project's broker
+from commands.messages import RecordPicksEmailed
+from domain.accounts import Account, stream_for
+from domain.events import UserSignedUp
+from mybigmovie import recommendations
+from projections.user_profiles import NAME as USER_PROFILES
+from workers import mail, runtime
+
+log = logging.getLogger(__name__)
+PICKS_PER_EMAIL = 5
+_CLAIM, _CLAIM_SECONDS = "mybigmovie:sending:", 600
+
+
+@dramatiq.actor(max_retries=8, min_backoff=5_000, max_backoff=600_000)
+async def send_picks(user_id: str, occasion: str) -> None:
+    """E-mail a user five picks, once per occasion ("welcome", or an ISO week like "2026-W48")."""
+    services = await runtime.services()
+    command_id = f"picks/{user_id}/{occasion}"
+    # Sent before (the log says so), or being sent right now by a duplicate of this message.
+    if await services.handlers.handled(command_id) or not _claim(command_id):
+        return
+    try:
+        await _send_picks(services, user_id, occasion, command_id)
+    finally:
+        broker.client.delete(_CLAIM + command_id)
+
+
+async def _send_picks(services, user_id: str, occasion: str, command_id: str) -> None:
+    history = [r.event for r in await services.store.read_stream(stream_for(user_id))]
+    signup = next((event for event in history if isinstance(event, UserSignedUp)), None)
+    if signup is None:
+        log.warning("no account %s: no picks e-mail", user_id)
+        return
+    picks = await recommendations.picks(services, Account.from_events(user_id, history), PICKS_PER_EMAIL)
+    if not picks:
+        log.warning("no movies to pick for %s: is the catalog empty?", user_id)
+        return
+    settings = services.settings
+    message = mail.render(signup.display_name, picks, occasion, settings.site_url, settings.mail_from, signup.email)
+    await mail.send(message, settings.smtp_host, settings.smtp_port)
+    await services.handlers.handle(RecordPicksEmailed(command_id=command_id, user_id=user_id, occasion=occasion,
+                                                      movie_ids=tuple(p.movie_id for p in picks)))
+
+
+def _claim(command_id: str) -> bool:
+    """A short lease in Redis, so two copies of one message cannot both send before either records."""
+    return bool(broker.client.set(_CLAIM + command_id, "1", nx=True, ex=_CLAIM_SECONDS))
+
+
+@dramatiq.actor(max_retries=3)
+async def send_weekly_picks(occasion: str) -> None:
+    """Fan out one ``send_picks`` per member for the week ``occasion``."""
+    services = await runtime.services()
+    profiles = services.database[(await services.registry.active(USER_PROFILES)).collection]
+    count = 0
+    async for profile in profiles.find({"email": {"$type": "string"}}, projection={"_id": 1}):
+        send_picks.send(profile["_id"], occasion)
+        count += 1
+    log.info("weekly picks %s: %d e-mails queued", occasion, count)
