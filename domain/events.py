@@ -46,6 +46,7 @@ class MovieRatingChanged(Event, frozen=True, kw_only=True, tag="movie-rating-cha
 class MovieRatingRemoved(Event, frozen=True, kw_only=True, tag="movie-rating-removed/1"):
     user_id: str
     movie_id: int
+    previous: float  # the rating removed, so read models can keep sums without per-user maps
 
 
 class MarkedNotSeen(Event, frozen=True, kw_only=True, tag="marked-not-seen/1"):
@@ -82,6 +83,16 @@ class EpisodeRated(Event, frozen=True, kw_only=True, tag="episode-rated/1"):
     season: int
     episode: int
     rating: float
+
+
+# --- e-mails -------------------------------------------------------------------------------
+
+class PicksEmailed(Event, frozen=True, kw_only=True, tag="picks-emailed/1"):
+    """Five picks were e-mailed to the user; ``occasion`` is "welcome" or an ISO week ("2026-W48")."""
+
+    user_id: str
+    occasion: str
+    movie_ids: tuple[int, ...]
 
 
 # --- catalog --------------------------------------------------------------------------------
@@ -222,6 +233,7 @@ AnyEvent = Union[
     NotInterestedUnmarked,
     ShowRated,
     EpisodeRated,
+    PicksEmailed,
     MovieListed,
     MovieMetadataCorrected,
     ShowListed,
