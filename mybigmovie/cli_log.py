@@ -71,7 +71,7 @@ async def run_events(args, services: Services) -> int:
             document = to_document(recorded.event)
             body = {k: v for k, v in document.items() if k not in ("type", "event_id", "password_hash")}
             console.print(f"[bold]{recorded.position:>8}[/bold] {document['type']:<26} "
-                          f"{json.dumps(body, default=str, ensure_ascii=False)}", highlight=False)
+                          f"{json.dumps(body, default=str, ensure_ascii=False)}", highlight=False, soft_wrap=True)
             after = recorded.position
         if not args.follow:
             return 0
