@@ -35,7 +35,7 @@ class CommandHandlers:
 
     async def handle(self, command: m.Command) -> int:
         handler = getattr(self, f"_{type(command).__name__}")
-        return await handler(command)
+        return await handler(m.validated(command))
 
     async def _SignUp(self, c: m.SignUp) -> int:
         if len(c.password) < MIN_PASSWORD_LENGTH:

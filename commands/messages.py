@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import msgspec
 
+from domain.errors import InvalidInput
+
 
 class Command(msgspec.Struct, frozen=True, kw_only=True):
     command_id: str
+
+
+def validated(command: Command) -> Command:
+    """The command with every field checked against its declared type (Structs do not check on
+    construction); a mistyped field raises InvalidInput naming it."""
+    try:
+        return msgspec.convert(msgspec.to_builtins(command), type(command))
+    except msgspec.ValidationError as error:
+        raise InvalidInput(f"{type(command).__name__}: {error}") from None
 
 
 class SignUp(Command, frozen=True, kw_only=True):

@@ -124,3 +124,12 @@ async def test_shows_and_episodes_are_rated(handlers, store):
                                         rating=3.5))
     history = await store.read_stream(stream_for(user_id))
     assert isinstance(history[1].event, e.ShowRated) and isinstance(history[2].event, e.EpisodeRated)
+
+
+async def test_a_mistyped_command_is_refused_before_anything_is_decided(handlers, store):
+    user_id = await sign_up(handlers)
+    with pytest.raises(InvalidInput, match=r"RateMovie: Expected `int`, got `str` - at `\$.movie_id`"):
+        await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id="abc", rating=3.0))
+    with pytest.raises(InvalidInput, match="rating"):
+        await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=1, rating="lots"))
+    assert await store.head() == 1
