@@ -17,8 +17,11 @@ from mybigmovie.embedded import EmbeddedMongo
 from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
+from projections.movies import Movies
 from projections.registry import Registry
+from projections.ratings_matrix import RatingsMatrixProjection
 from projections.runner import Projection
+from projections.shows import Shows
 from projections.user_profiles import UserProfiles
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile).
@@ -27,7 +30,7 @@ password_hasher = PasswordHasher()
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
-    return [UserProfiles()]
+    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection()]
 
 
 @dataclass

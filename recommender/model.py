@@ -70,14 +70,24 @@ def fit(matrix: RatingsMatrix, settings: Settings, seed: int = 0, progress=None,
     if implicit_steps:
         shifted = (lambda done, _: progress(rating_steps + done, total)) if progress else None
         implicit = train_implicit(matrix, settings, rng, shifted)
-    return Model(
+    model = Model(
         user_ids=matrix.user_ids, item_ids=matrix.item_ids,
         rating=_as_float32(rating), implicit=implicit,
         item_counts=np.bincount(matrix.items, minlength=matrix.n_items).astype(np.float32),
         item_rating_sums=np.bincount(matrix.items, matrix.ratings, matrix.n_items).astype(np.float32),
         rating_range=(float(matrix.ratings.min()), float(matrix.ratings.max())),
-        settings=settings.as_dict(), version=new_version(), trained_up_to=trained_up_to,
-        training_seconds=time.perf_counter() - start)
+        settings=settings.as_dict(), version=new_version(), trained_up_to=trained_up_to)
+    model.metrics = training_metrics(model, matrix, rng)
+    model.training_seconds = time.perf_counter() - start
+    return model
+
+
+def training_metrics(model: "Model", matrix: RatingsMatrix, rng, sample: int = 200_000) -> dict:
+    """Sizes and the training RMSE (on a sample of at most `sample` ratings)."""
+    pick = rng.choice(len(matrix), size=min(sample, len(matrix)), replace=False)
+    err = predict(model, matrix.users[pick], matrix.items[pick]) - matrix.ratings[pick]
+    return {"ratings": len(matrix), "users": matrix.n_users, "items": matrix.n_items,
+            "train_rmse": float(np.sqrt(np.mean(err.astype(np.float64) ** 2)))}
 
 
 def _as_float32(part: RatingPart) -> RatingPart:
@@ -91,4 +101,17 @@ def predict(model: Model, users: np.ndarray, items: np.ndarray) -> np.ndarray:
     r = model.rating
     raw = (r.global_mean + r.user_bias[users] + r.item_bias[items]
            + np.einsum("nk,nk->n", r.user_factors[users], r.item_factors[items]))
+    return np.clip(raw, *model.rating_range)
+
+
+def predict_ids(model: Model, user_ids, item_ids) -> np.ndarray:
+    """Predicted ratings for external ids; unknown users/items fall back to the biases known."""
+    u, i = model.user_index(np.asarray(user_ids)), model.item_index(np.asarray(item_ids))
+    r = model.rating
+    uk, ik = u >= 0, i >= 0
+    raw = np.full(len(u), r.global_mean, dtype=np.float64)
+    raw[uk] += r.user_bias[u[uk]]
+    raw[ik] += r.item_bias[i[ik]]
+    both = uk & ik
+    raw[both] += np.einsum("nk,nk->n", r.user_factors[u[both]], r.item_factors[i[both]])
     return np.clip(raw, *model.rating_range)

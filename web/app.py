@@ -8,7 +8,7 @@ from typing import AsyncContextManager, AsyncIterator, Callable
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -24,6 +24,7 @@ from web.controllers.movies import MoviesController
 from web.controllers.pages import PagesController
 from web.controllers.shows import ShowsController
 from web.deps import dependencies
+from web.queries import search_index
 from web.recommendations import Recommender
 from web.rendering import environment
 from web.security import LoginThrottle, RotatingSessionConfig, security_headers
@@ -46,6 +47,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
         async with services_factory() as services:
             app.state.services = services
             app.state.recommender = Recommender(services.settings.model_dir)
+            app.state.search_index = search_index(services.registry)
             task = asyncio.create_task(services.projector.run_forever(poll_seconds=0.5)) if run_projector else None
             try:
                 yield

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.htmx import HTMXTemplate
@@ -22,7 +22,8 @@ VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(new_command_id=lambda: str(uuid.uuid4()), half_stars=[x / 2 for x in range(1, 11)])
+    env.globals.update(new_command_id=lambda: str(uuid.uuid4()), half_stars=[x / 2 for x in range(1, 11)],
+                       here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env

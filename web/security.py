@@ -40,7 +40,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         scope: dict = connection.scope  # type: ignore[assignment]
         if scope.get(_KNOWN_ID) and not scope.get(_ROTATE):
             return scope[_KNOWN_ID]
-        return scope.setdefault(_NEW_ID, self.generate_session_id())
+        if _NEW_ID not in scope:
+            scope[_NEW_ID] = self.generate_session_id()
+        return scope[_NEW_ID]
 
     async def store_in_message(self, scope_session: ScopeSession, message: Message,
                                connection: ASGIConnection) -> None:

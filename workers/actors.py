@@ -9,7 +9,7 @@ from workers.broker import broker  # imported before any actor: binds them to th
 from commands.messages import RecordPicksEmailed
 from domain.accounts import Account, stream_for
 from domain.events import UserSignedUp
-from mybigmovie import recommendations
+from mybigmovie import recommendations, training
 from projections.user_profiles import NAME as USER_PROFILES
 from workers import mail, runtime
 
@@ -64,3 +64,17 @@ async def send_weekly_picks(occasion: str) -> None:
         send_picks.send(profile["_id"], occasion)
         count += 1
     log.info("weekly picks %s: %d e-mails queued", occasion, count)
+
+
+@dramatiq.actor(max_retries=2, time_limit=60 * 60 * 1000)
+async def retrain(min_new_events: int = 50) -> None:
+    """Train and publish a new model when none exists or the log has grown since the newest one."""
+    services = await runtime.services()
+    if not _claim("retrain"):
+        return  # a retraining is already running
+    try:
+        if await training.needs_training(services, min_new_events):
+            model = await training.train(services)
+            log.info("model %s trained in %.1f s", model.version, model.training_seconds)
+    finally:
+        broker.client.delete(_CLAIM + "retrain")

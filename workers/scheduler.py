@@ -15,10 +15,11 @@ from apscheduler.triggers.cron import CronTrigger
 from domain.events import UserSignedUp
 from mybigmovie.bootstrap import Services
 from workers import runtime
-from workers.actors import send_picks, send_weekly_picks
+from workers.actors import retrain, send_picks, send_weekly_picks
 
 log = logging.getLogger(__name__)
 WEEKLY = CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=timezone.utc)
+RETRAIN_MINUTES = 15
 REACTIONS = "reactions_welcome_email"  # the checkpoint of the sign-up follower, in the registry
 
 
@@ -51,6 +52,9 @@ async def main() -> None:
     services = await runtime.services()
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     scheduler.add_job(enqueue_weekly, WEEKLY, id="weekly-picks", coalesce=True, misfire_grace_time=6 * 3600)
+    # Retrain when the log has grown; the first run, right away, trains a fresh site's first model.
+    scheduler.add_job(retrain.send, "interval", minutes=RETRAIN_MINUTES, id="retrain",
+                      next_run_time=datetime.now(timezone.utc), coalesce=True)
     scheduler.start()
     log.info("weekly picks next at %s", scheduler.get_job("weekly-picks").next_run_time.isoformat())
     await welcome_new_members(services)

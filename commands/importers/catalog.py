@@ -90,7 +90,7 @@ def plan_shows(desired: dict[int, dict], known: Known) -> dict[str, list[e.Event
 def _plan(desired, listed, versions, stream_of: Callable[[int], str], listing, correction, id_field):
     planned: dict[str, list[e.Event]] = {}
     for key in sorted(desired):
-        fields, source = dict(desired[key]), desired[key].get("source") or "import"
+        fields, source = dict(desired[key]), desired[key].get("source") or "catalog-extras"
         fields.pop("source", None)
         if key not in listed:
             if "title" in fields:

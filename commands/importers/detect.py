@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commands.importers.movielens import find
+from commands.importers.rows import SourceError, open_text
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,27 @@ def detect(path: Path, ignored: list[Path] | None = None, depth: int = 3) -> lis
     Folders and files in no known format are appended to ``ignored`` (to be reported).
     """
     ignored = [] if ignored is None else ignored
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or folder")
     if path.is_file():
-        found = _file_source(path)
-        return [found] if found else (ignored.append(path) or [])
-    found = _folder_sources(path)
-    if found or depth == 0:
-        return found if found else (ignored.append(path) or [])
-    for child in sorted(p for p in path.iterdir() if not p.name.startswith(".")):
-        found += detect(child, ignored, depth - 1)
-    return found
+        if source := _file_source(path):
+            return [source]
+        if not _documentation(path):
+            ignored.append(path)
+        return []
+    if found := _folder_sources(path):
+        return found
+    if depth == 0:
+        ignored.append(path)
+        return []
+    children = sorted(child for child in path.iterdir() if not _documentation(child))
+    return [source for child in children for source in detect(child, ignored, depth - 1)]
+
+
+def _documentation(path: Path) -> bool:
+    """READMEs, licences and notes beside the data: not data, not worth a warning."""
+    return path.name.startswith(".") or path.suffix.lower() in (".md", ".txt", ".pdf", ".html") or \
+        path.name.upper().startswith(("README", "LICENSE", "LICENCE"))
 
 
 def _folder_sources(folder: Path) -> list[Source]:
@@ -48,7 +61,7 @@ def _folder_sources(folder: Path) -> list[Source]:
         return [Source("ml-1m", folder, "ml-1m")]
     if find(folder, "u.data") and find(folder, "u.item"):
         return [Source("ml-100k", folder, "ml-100k")]
-    if (folder / "imdb_top_series.csv").exists() and (folder / "imdb_episode_ratings.csv.gz").exists():
+    if (folder / "imdb_top_series.csv").exists() and find(folder, "imdb_episode_ratings.csv"):
         return [Source("imdb-episodes", folder, "imdb-episodes")]
     if any((folder / name).exists() for name in _EXTRAS):
         return [Source("movielens-extras", folder, "ml-latest-extras")]
@@ -59,9 +72,9 @@ def _file_source(path: Path) -> Source | None:
     name = path.name.lower()
     if name.startswith("tmdb_5000_movies.csv"):
         return Source("tmdb", path, "tmdb-5000")
-    if name.endswith(".json") and "episodes" in name:
+    if name.endswith((".json", ".json.gz")) and "episodes" in name:
         return Source("tvmaze-episodes", path, "tvmaze-api")
-    if name.endswith(".json") and "shows" in name:
+    if name.endswith((".json", ".json.gz")) and "shows" in name:
         return Source("tvmaze-api", path, "tvmaze-api")
     if name.endswith((".csv", ".csv.gz")) and _header(path) >= {"Name", "Premiere Date", "End Date", "Genres"}:
         return Source("tvmaze-table", path, "tvmaze-table")
@@ -77,8 +90,6 @@ def _release_name(folder: Path) -> str:
 
 
 def _header(path: Path) -> set[str]:
-    from commands.importers.rows import SourceError, open_text
-
     try:
         with open_text(path) as stream:
             return set(stream.readline().strip().split(","))

@@ -33,6 +33,7 @@ class HistoryResult:
     source: str
     appended: int = 0  # ratings
     present: int = 0  # ratings already in the log
+    events: int = 0  # batches appended
 
 
 def history_stream(source: str) -> str:
@@ -68,6 +69,7 @@ async def append_history(store: EventStore, ratings: Ratings, size: int = BATCH,
                     f"{event.stream} holds a different import of {ratings.source!r} from batch {event.batch} "
                     f"on (did its file change?); {result.appended:,} ratings were appended before it") from None
             result.appended += event.count
+            result.events += 1
         else:
             result.present += event.count
         progress(event.count)

@@ -29,6 +29,16 @@ class Ratings:
         return Ratings(self.source, self.users[mask], self.movies[mask], self.half_stars[mask],
                        self.timestamps[mask], self.synthetic)
 
+    def last_per_pair(self) -> "Ratings":
+        """One rating per (user, movie): the last in file order, as MovieLens keeps a re-rating."""
+        key = self.users.astype(np.int64) << 32 | self.movies.astype(np.int64)
+        _, last = np.unique(key[::-1], return_index=True)
+        if len(last) == len(key):
+            return self
+        keep = np.zeros(len(key), dtype=bool)
+        keep[len(key) - 1 - last] = True
+        return self.keep(keep)
+
 
 @dataclass
 class LocalMovies:

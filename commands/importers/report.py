@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from commands.importers.history import HistoryResult
 from commands.importers.rows import Problems
+from domain import events as e
 
 
 @dataclass
@@ -23,6 +25,19 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)  # sources rejected as a whole
     events: int = 0
     seconds: float = 0.0
+
+    def count_catalog(self, movie_events: list[e.Event], show_events: list[e.Event]) -> None:
+        listed = [event for event in show_events if isinstance(event, e.ShowListed)]
+        self.movies_listed = sum(isinstance(event, e.MovieListed) for event in movie_events)
+        self.movies_corrected = len(movie_events) - self.movies_listed
+        self.shows_listed, self.shows_corrected = len(listed), len(show_events) - len(listed)
+        self.episodes_listed = sum(len(event.episodes) for event in listed)
+        self.events += len(movie_events) + len(show_events)
+
+    def count_history(self, result: HistoryResult) -> None:
+        self.ratings_appended[result.source] = result.appended
+        self.ratings_present[result.source] = result.present
+        self.events += result.events
 
     @property
     def nothing_new(self) -> bool:

@@ -69,33 +69,31 @@ def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
 def csv_rows(path: Path, required: tuple[str, ...], problems: Problems,
              encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each well-formed CSV row; rows with missing fields are reported."""
-    with _reading(path):
-        with open_text(path, encoding) as stream:
-            reader = csv.DictReader(stream)
-            missing = [name for name in required if name not in (reader.fieldnames or ())]
-            if missing:
-                raise SourceError(f"{path}:1: missing column(s) {', '.join(missing)} in header {reader.fieldnames}")
-            for row in reader:
-                if None in row or any(row[name] is None for name in required):
-                    problems.add(path, reader.line_num, f"expected {len(reader.fieldnames)} fields")
-                    continue
-                yield reader.line_num, row
+    with _reading(path), open_text(path, encoding) as stream:
+        reader = csv.DictReader(stream)
+        missing = [name for name in required if name not in (reader.fieldnames or ())]
+        if missing:
+            raise SourceError(f"{path}:1: missing column(s) {', '.join(missing)} in header {reader.fieldnames}")
+        for row in reader:
+            if None in row or any(row[name] is None for name in required):
+                problems.add(path, reader.line_num, f"expected {len(reader.fieldnames)} fields")
+                continue
+            yield reader.line_num, row
 
 
 def split_rows(path: Path, separator: str, fields: int, problems: Problems,
                encoding: str = "utf-8") -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each line of a headerless, ``separator``-separated file."""
-    with _reading(path):
-        with open_text(path, encoding) as stream:
-            for number, line in enumerate(stream, 1):
-                line = line.rstrip("\r\n")
-                if not line:
-                    continue
-                parts = line.split(separator)
-                if len(parts) < fields:
-                    problems.add(path, number, f"expected {fields} fields, found {len(parts)}")
-                    continue
-                yield number, parts
+    with _reading(path), open_text(path, encoding) as stream:
+        for number, line in enumerate(stream, 1):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            parts = line.split(separator)
+            if len(parts) < fields:
+                problems.add(path, number, f"expected {fields} fields, found {len(parts)}")
+                continue
+            yield number, parts
 
 
 @contextlib.contextmanager

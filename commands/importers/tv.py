@@ -17,6 +17,7 @@ from commands.importers.records import Bundle
 from commands.importers.text import name_key
 
 _POSSESSIVE = re.compile(r"^[a-z0-9]+ s ")  # "marvel s daredevil": the name key of "Marvel's Daredevil"
+_EPISODE = ("title", "airdate", "imdb_rating", "imdb_votes")  # after season and number, as in EpisodeEntry
 _METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id")
 
 
@@ -42,8 +43,9 @@ def join_shows(bundle: Bundle, known: dict[int, dict], all_shows: bool) -> dict[
             fields["title"] = metadata[tconst]["title"]
         if tconst in structure:
             fields["episodes"] = structure[tconst]
+        fields["source"] = "+".join(name for name, table in (("imdb", imdb), ("tvmaze", metadata)) if tconst in table)
         shows[show_id(tconst)] = fields
-    _add_episode_titles(bundle, shows)
+    _add_episode_titles(bundle, shows, known)
     for fields in shows.values():
         if "episodes" in fields:
             fields["episodes"] = _entries(fields["episodes"])
@@ -114,20 +116,25 @@ def _best_claim(rows: list[dict], candidates: dict[str, list[dict]], tconst: str
     return next((r for r in rows if r.get("seasons") and r["seasons"] == series.get("seasons")), rows[0])
 
 
-def _add_episode_titles(bundle: Bundle, shows: dict[int, dict]) -> None:
-    by_name = {name_key(f["title"]): f for f in shows.values() if f.get("title")}
+def _add_episode_titles(bundle: Bundle, shows: dict[int, dict], known: dict[int, dict]) -> None:
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for number, fields in shows.items():
+        if number in known and "episodes" not in fields:  # titles go onto the episodes listed before
+            fields["episodes"] = {(s, n): dict(zip(_EPISODE, rest)) for s, n, *rest in known[number]["episodes"]}
+        by_name[name_key(fields.get("title") or known.get(number, {}).get("title") or "")].append(fields)
     for name, titled in bundle.tv.get("tvmaze_episodes", {}).items():
-        if (show := by_name.get(name)) is None:
-            bundle.notes.append(f"TVmaze episodes of {name!r}: no listed show of that name")
+        if len(named := by_name.get(name, [])) != 1:
+            bundle.notes.append(f"TVmaze episodes of {name!r}: {len(named)} shows of that name in this import, "
+                                "episode titles not added")
             continue
+        show = named[0]
         episodes = show.setdefault("episodes", {})
         for number, fields in titled.items():
             episodes[number] = {**episodes.get(number, {}), **fields}
 
 
 def _entries(episodes: dict[tuple[int, int], dict]) -> tuple[tuple, ...]:
-    return tuple((s, n, e.get("title"), e.get("airdate"), e.get("imdb_rating"), e.get("imdb_votes"))
-                 for (s, n), e in sorted(episodes.items()))
+    return tuple((s, n, *(e.get(name) for name in _EPISODE)) for (s, n), e in sorted(episodes.items()))
 
 
 def _seasons(entries) -> int | None:

@@ -9,6 +9,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from commands.importers.movielens import find
 from commands.importers.records import Bundle
 from commands.importers.rows import RowError, SourceError, csv_rows, each_row, open_text, parse_int
 
@@ -16,7 +17,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def read_imdb(folder: Path, bundle: Bundle) -> None:
-    """imdb_top_series.csv (tconst, title, votes, rating) and imdb_episode_ratings.csv.gz."""
+    """imdb_top_series.csv (tconst, title, votes, rating) and imdb_episode_ratings.csv(.gz)."""
     series: dict[str, dict] = bundle.tv.setdefault("imdb", {})
     episodes: dict[str, dict] = bundle.tv.setdefault("imdb_episodes", {})
 
@@ -31,7 +32,7 @@ def read_imdb(folder: Path, bundle: Bundle) -> None:
             "imdb_rating": _score(row["rating"]), "imdb_votes": parse_int(row["votes"], "votes")}
 
     _each(folder / "imdb_top_series.csv", ("tconst", "title", "votes", "rating"), bundle, add_series)
-    _each(folder / "imdb_episode_ratings.csv.gz", ("series_tconst", "season", "episode", "rating", "votes"),
+    _each(find(folder, "imdb_episode_ratings.csv"), ("series_tconst", "season", "episode", "rating", "votes"),
           bundle, add_episode)
 
 

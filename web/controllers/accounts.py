@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from commands.messages import SignUp
 from domain.errors import DomainError, EmailTaken
-from mybigmovie.bootstrap import Services
-from web.deps import SESSION_USER, authenticate, require, send
+from web.deps import (SESSION_USER, MemberDep, ReadsDep, RecommenderDep, ServicesDep, ThrottleDep, authenticate,
+                      require, send)
 from web.forms import LoginForm, SignUpForm, parse_form, safe_next
-from web.queries import Member, Reads
-from web.recommendations import Recommender
 from web.rendering import page, see_other
-from web.security import LoginThrottle, rotate_session
+from web.security import rotate_session
+from web.views import Member
 
 WRONG = "That e-mail address and password do not match an account. Please try again."
 
@@ -28,11 +28,11 @@ def _client(request: Request) -> str:
 
 class AccountsController(Controller):
     @get("/signup", name="signup")
-    async def signup_form(self, request: Request, member: Member | None, next: str = "") -> Template:
+    async def signup_form(self, request: Request, member: MemberDep, next: FromQuery[str] = "") -> Template:
         return page(request, "pages/signup.html", member=member, next=safe_next(next), values={}, error=None)
 
     @post("/signup")
-    async def signup(self, request: Request, reads: Reads, services: Services) -> Template | Redirect:
+    async def signup(self, request: Request, reads: ReadsDep, services: ServicesDep) -> Template | Redirect:
         raw = await request.form()
         try:
             form = await parse_form(request, SignUpForm)
@@ -49,11 +49,11 @@ class AccountsController(Controller):
         return see_other(safe_next(form.next))
 
     @get("/login", name="login")
-    async def login_form(self, request: Request, member: Member | None, next: str = "") -> Template:
+    async def login_form(self, request: Request, member: MemberDep, next: FromQuery[str] = "") -> Template:
         return page(request, "pages/login.html", member=member, next=safe_next(next), email="", error=None)
 
     @post("/login")
-    async def login(self, request: Request, reads: Reads, throttle: LoginThrottle) -> Template | Redirect:
+    async def login(self, request: Request, reads: ReadsDep, throttle: ThrottleDep) -> Template | Redirect:
         raw = await request.form()
         email = str(raw.get("email", "")).strip().lower()[:300]
 
@@ -82,7 +82,7 @@ class AccountsController(Controller):
         return see_other("/")
 
     @get("/me", name="me")
-    async def me(self, request: Request, reads: Reads, recommender: Recommender, member: Member | None) -> Template:
+    async def me(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep) -> Template:
         member = require(member)
         titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
         rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),

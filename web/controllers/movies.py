@@ -5,63 +5,66 @@ from typing import Annotated, Callable
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
 from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
-from web.deps import require, send
+from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, send
 from web.forms import CommandForm, MarkForm, RatingForm, parse_form, safe_next
-from web.queries import Member, MovieFilter, Reads
-from web.recommendations import Recommender, because, movie_page, similar
+from web.lists import because, movie_page, similar
+from web.queries import Reads
+from web.recommendations import Recommender
 from web.rendering import page, partial, see_other, wants_fragment
+from web.views import Member, MovieFilter
 
-Decade = Annotated[int | None, Parameter(ge=1870, le=2100, multiple_of=10)]
-Genre = Annotated[str | None, Parameter(max_length=60)]
+# A blank choice in the filter form arrives as "", so the decade is parsed from a checked string.
+Decade = Annotated[str, QueryParameter(pattern=r"^((18|19|20)\d0)?$")]
+Genre = Annotated[str | None, QueryParameter(max_length=60)]
 
 
 class MoviesController(Controller):
     path = "/movies"
 
     @get("/", name="movies")
-    async def movies(self, request: Request, reads: Reads, recommender: Recommender, member: Member | None,
-                     genre: Genre = None, decade: Decade = None,
-                     page_number: Annotated[int, Parameter(query="page", ge=1, le=10_000)] = 1) -> Template:
-        where = MovieFilter(genre or None, decade)
+    async def movies(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
+                     genre: Genre = None, decade: Decade = "",
+                     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
+        where = MovieFilter(genre or None, int(decade) if decade else None)
         found = await movie_page(reads, recommender, member, where, page_number)
         return page(request, "pages/movies.html", block="results", member=member, found=found, where=where,
                     genres=await reads.genres(), decades=range(2020, 1910, -10))
 
     @get("/{movie_id:int}", name="movie")
-    async def movie(self, request: Request, reads: Reads, recommender: Recommender, member: Member | None,
-                    movie_id: int) -> Template:
+    async def movie(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
+                    movie_id: FromPath[int]) -> Template:
         return await _movie_page(request, reads, recommender, member, movie_id)
 
     @post("/{movie_id:int}/rating", name="rate_movie")
-    async def rate(self, request: Request, reads: Reads, recommender: Recommender, services: Services,
-                   member: Member | None, movie_id: int) -> Template | Redirect:
+    async def rate(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
+                   member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, RatingForm,
                           lambda f, user: m.RateMovie(command_id=str(f.command_id), user_id=user, movie_id=movie_id,
                                                       rating=f.rating))
 
     @post("/{movie_id:int}/rating/delete", name="unrate_movie")
-    async def unrate(self, request: Request, reads: Reads, recommender: Recommender, services: Services,
-                     member: Member | None, movie_id: int) -> Template | Redirect:
+    async def unrate(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
+                     member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, CommandForm,
                           lambda f, user: m.RemoveMovieRating(command_id=str(f.command_id), user_id=user,
                                                               movie_id=movie_id))
 
     @post("/{movie_id:int}/not-seen", name="not_seen")
-    async def not_seen(self, request: Request, reads: Reads, recommender: Recommender, services: Services,
-                       member: Member | None, movie_id: int) -> Template | Redirect:
+    async def not_seen(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
+                       member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, MarkForm,
                           lambda f, user: m.MarkNotSeen(command_id=str(f.command_id), user_id=user,
                                                         movie_id=movie_id, marked=f.marked))
 
     @post("/{movie_id:int}/not-interested", name="not_interested")
-    async def not_interested(self, request: Request, reads: Reads, recommender: Recommender, services: Services,
-                             member: Member | None, movie_id: int) -> Template | Redirect:
+    async def not_interested(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
+                             member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, MarkForm,
                           lambda f, user: m.MarkNotInterested(command_id=str(f.command_id), user_id=user,
                                                               movie_id=movie_id, marked=f.marked))
@@ -77,8 +80,8 @@ async def _movie_page(request: Request, reads: Reads, recommender: Recommender, 
                 similar=await similar(reads, recommender, member, movie))
 
 
-async def _act(request: Request, reads: Reads, recommender: Recommender, services, member: Member, movie_id: int,
-               form_type: type[CommandForm], command: Callable[..., m.Command]) -> Template | Redirect:
+async def _act(request: Request, reads: Reads, recommender: Recommender, services: Services, member: Member,
+               movie_id: int, form_type: type[CommandForm], command: Callable[..., m.Command]) -> Template | Redirect:
     """Parse the form, send the command and answer: with the movie's widget for htmx (the page's
     lists refresh on the "rated" event), else by sending the browser back where it was."""
     error = None
@@ -95,5 +98,5 @@ async def _act(request: Request, reads: Reads, recommender: Recommender, service
     if movie is None:
         raise NotFoundException(f"There is no movie with id {movie_id}.")
     return partial("partials/movie_actions.html", status_code=422 if error else 200,
-                   trigger=None if error else "rated", movie=movie, error=error, next=back,
+                   trigger=None if error else "rated", movie=movie, error=error, back=back,
                    member=await reads.member(member.user_id))

@@ -5,45 +5,46 @@ from typing import Annotated, Callable
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
 from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
-from web.deps import require, send
+from web.deps import MemberDep, ReadsDep, ServicesDep, require, send
 from web.forms import RatingForm, parse_form, safe_next
-from web.queries import Member, Reads
-from web.recommendations import PAGE_SIZE
+from web.lists import PAGE_SIZE
+from web.queries import Reads
 from web.rendering import page, partial, see_other, wants_fragment
+from web.views import Member
 
-Season = Annotated[int, Parameter(ge=0, le=1000)]
+Season = Annotated[int, PathParameter(ge=0, le=1000)]
 
 
 class ShowsController(Controller):
     path = "/shows"
 
     @get("/", name="shows")
-    async def shows(self, request: Request, reads: Reads, member: Member | None,
-                    page_number: Annotated[int, Parameter(query="page", ge=1, le=10_000)] = 1) -> Template:
+    async def shows(self, request: Request, reads: ReadsDep, member: MemberDep,
+                    page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
         found = await reads.shows(skip=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
         return page(request, "pages/shows.html", block="results", member=member, shows=found[:PAGE_SIZE],
                     page_number=page_number, has_next=len(found) > PAGE_SIZE)
 
     @get("/{show_id:int}", name="show")
-    async def show(self, request: Request, reads: Reads, member: Member | None, show_id: int) -> Template:
+    async def show(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: FromPath[int]) -> Template:
         return await _show_page(request, reads, member, show_id)
 
     @post("/{show_id:int}/rating", name="rate_show")
-    async def rate_show(self, request: Request, reads: Reads, services: Services, member: Member | None,
-                        show_id: int) -> Template | Redirect:
+    async def rate_show(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                        show_id: FromPath[int]) -> Template | Redirect:
         return await _rate(request, reads, services, require(member), show_id, None,
                            lambda f, user: m.RateShow(command_id=str(f.command_id), user_id=user, show_id=show_id,
                                                       rating=f.rating))
 
     @post("/{show_id:int}/episodes/{season:int}/{episode:int}/rating", name="rate_episode")
-    async def rate_episode(self, request: Request, reads: Reads, services: Services, member: Member | None,
-                           show_id: int, season: Season, episode: Season) -> Template | Redirect:
+    async def rate_episode(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                           show_id: FromPath[int], season: Season, episode: Season) -> Template | Redirect:
         return await _rate(request, reads, services, require(member), show_id, (season, episode),
                            lambda f, user: m.RateEpisode(command_id=str(f.command_id), user_id=user,
                                                          show_id=show_id, season=season, episode=episode,
@@ -73,4 +74,4 @@ async def _rate(request: Request, reads: Reads, services: Services, member: Memb
     if show is None:
         raise NotFoundException(f"There is no show with id {show_id}.")
     return partial("partials/show_rating.html", status_code=422 if error else 200, show=show, episode=episode,
-                   error=error, next=back, member=await reads.member(member.user_id))
+                   error=error, back=back, member=await reads.member(member.user_id))

@@ -1,0 +1,154 @@
+"""Order titles for a user, explain a score, find similar titles.
+
+Score = implicit-feedback score (will they pick it?) + rating_weight *
+confidence * (predicted rating - mean) (will they like it?). A user with no
+ratings gets the damped-mean popularity order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.foldin import UserState, implicit_system, rating_system
+from recommender.model import Model
+
+CONFIDENCE_DAMPING = 10.0  # ratings before an item's predicted rating is fully trusted
+SIMILAR_DAMPING = 10.0  # ratings before an item counts fully as "similar"
+
+
+def popularity_scores(model: Model) -> np.ndarray:
+    """Damped mean rating: (sum + m * mean) / (count + m), m = popularity_damping."""
+    if "popularity" not in model._cache:
+        m = float(model.settings.get("popularity_damping", 100.0))
+        model._cache["popularity"] = ((model.item_rating_sums + m * model.global_mean)
+                                      / (model.item_counts + m)).astype(np.float32)
+    return model._cache["popularity"]
+
+
+def _confidence(model: Model) -> np.ndarray:
+    if "confidence" not in model._cache:
+        c = (model.item_counts + 1.0) / (model.item_counts + 1.0 + CONFIDENCE_DAMPING)
+        model._cache["confidence"] = (c * _rating_weight(model)).astype(np.float32)
+    return model._cache["confidence"]
+
+
+def _rating_weight(model: Model) -> float:
+    return float(model.settings.get("rating_weight", 0.0)) if model.implicit is not None else 1.0
+
+
+def scores(model: Model, state: UserState | None) -> np.ndarray:
+    """A ranking score for every item of the model (higher is better)."""
+    if state is None or (len(state.rated) == 0 and state.implicit_vector is None):
+        return popularity_scores(model).copy()
+    implicit = model.implicit is not None and state.implicit_vector is not None
+    weight = _rating_weight(model) > 0
+    parts = ([state.implicit_vector] if implicit else []) + ([state.vector, [1.0]] if weight else [])
+    if not parts:
+        return np.zeros(len(model.item_ids), dtype=np.float32)
+    return _item_table(model, implicit, weight) @ np.concatenate(parts).astype(np.float32)
+
+
+def _item_table(model: Model, implicit: bool, weight: bool) -> np.ndarray:
+    """[implicit factors | confidence * (rating factors, item bias)]: one GEMV scores every item."""
+    key = ("table", implicit, weight)
+    if key not in model._cache:
+        r, cols = model.rating, []
+        if implicit:
+            cols.append(model.implicit.item_factors)
+        if weight:
+            conf = _confidence(model)[:, None]
+            cols += [conf * r.item_factors, conf * r.item_bias[:, None]]
+        model._cache[key] = np.ascontiguousarray(np.hstack(cols), dtype=np.float32)
+    return model._cache[key]
+
+
+def recommend(model: Model, user_state: UserState | None, k: int, exclude=(), candidates=None):
+    """Top-k [(item_id, score)], skipping rated and excluded items (not seen, not interested)."""
+    s = scores(model, user_state)
+    if user_state is not None:
+        s[user_state.rated] = -np.inf
+    if len(exclude):
+        idx = model.item_index(np.fromiter(exclude, dtype=model.item_ids.dtype))
+        s[idx[idx >= 0]] = -np.inf
+    pool = np.arange(len(s)) if candidates is None else _indices(model, candidates)
+    top = _top(s[pool], k)
+    top = top[np.isfinite(s[pool][top])]
+    return [(model.item_ids[pool[t]].item(), float(s[pool[t]])) for t in top]
+
+
+def _indices(model: Model, ids) -> np.ndarray:
+    idx = model.item_index(np.asarray(list(ids)))
+    return idx[idx >= 0]
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(values))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    part = np.argpartition(values, len(values) - k)[len(values) - k:]
+    return part[np.argsort(-values[part], kind="stable")]
+
+
+def explain(model: Model, user_ratings, item_id, top: int = 3):
+    """[(rated item_id, contribution)] behind item_id's score, largest first.
+
+    Both heads are linear in the user's ratings once the fold-in system A is
+    fixed: implicit score_i = sum_j (1+alpha) y_i^T A^-1 y_j, rating term =
+    sum_j f_i^T A^-1 f_j t_j / noise_var (Hu et al. 2008, sec. 5), so each rated
+    title's share is exact; the prior's share is left out. `user_ratings` is
+    (item_ids, ratings).
+    """
+    items, ratings = (np.asarray(x) for x in user_ratings)
+    idx = model.item_index(items)
+    target = int(model.item_index(np.asarray([item_id]))[0])
+    known = idx >= 0
+    if target < 0 or not known.any():
+        return []
+    rated, values = idx[known], ratings[known].astype(np.float64)
+    contrib = _rating_contributions(model, rated, values, target)
+    if model.implicit is not None:
+        contrib += _implicit_contributions(model, rated, target)
+    order = np.argsort(-contrib, kind="stable")[:top]
+    return [(items[known][j].item(), float(contrib[j])) for j in order if contrib[j] > 0]
+
+
+def _rating_contributions(model, rated, values, target) -> np.ndarray:
+    weight = float(_confidence(model)[target])
+    if weight == 0:
+        return np.zeros(len(rated))
+    a, _, feats = rating_system(model.rating, rated, values)
+    f_t = np.r_[model.rating.item_factors[target], 1.0]
+    targets = values - model.global_mean - model.rating.item_bias[rated]
+    return weight * (feats @ np.linalg.solve(a, f_t)) * targets / model.rating.noise_var
+
+
+def _implicit_contributions(model, rated, target) -> np.ndarray:
+    a, y = implicit_system(model.implicit, rated)
+    y_t = model.implicit.item_factors[target].astype(np.float64)
+    return (1 + model.implicit.alpha) * (y @ np.linalg.solve(a, y_t))
+
+
+def similar(model: Model, item_id, k: int = 10):
+    """[(item_id, similarity)]: mean cosine over both factor spaces, shrunk for rarely-rated titles.
+
+    The rating factors say "liked by the same people", the implicit ones
+    "watched by the same people"; either alone mixes in the other's mistakes.
+    """
+    target = int(model.item_index(np.asarray([item_id]))[0])
+    if target < 0:
+        return []
+    tables = _unit_factors(model)
+    sim = sum(t @ t[target] for t in tables) / len(tables)
+    sim *= model.item_counts / (model.item_counts + SIMILAR_DAMPING)
+    sim[target] = -np.inf
+    best = _top(sim, k)
+    return [(model.item_ids[j].item(), float(sim[j])) for j in best if np.isfinite(sim[j])]
+
+
+def _unit_factors(model: Model) -> list:
+    if "unit" not in model._cache:
+        tables = [model.rating.item_factors]
+        if model.implicit is not None:
+            tables.append(model.implicit.item_factors)
+        model._cache["unit"] = [f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+                                for f in tables]
+    return model._cache["unit"]

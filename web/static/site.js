@@ -1,0 +1,2 @@
+// Progressive enhancement only: the pages work without this file and without htmx.
+document.documentElement.classList.replace("no-js", "js");
