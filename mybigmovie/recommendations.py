@@ -1,18 +1,125 @@
 """What to recommend to one member: the application service shared by the web and the workers.
 
-It joins the trained model (``recommender/``), the member's own events and the catalog read
-models. With no trained model yet, picks fall back to damped-mean popularity, which is also the
-recommender's answer for a member with no ratings.
+``Recommender`` holds the newest trained model (hot-swapped by ``recommender.artifact.ModelHolder``
+when a retraining publishes one) and answers None for everything while none exists yet; callers
+then fall back to damped-mean popularity from the movies read model, which is also the
+recommender's own answer for a member with no ratings.
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
 
 from domain.accounts import Account
 from mybigmovie.bootstrap import Services
 from projections.catalog_port import MOVIES
+from recommender import ranking
+from recommender.artifact import ModelHolder
+from recommender.foldin import fold_in
+from recommender.model import Model
+from recommender.onboarding import pick_titles
 
-POOL = 2000  # candidates considered per request: the most-rated titles not yet seen
+Ratings = dict[int, float]  # movie id -> the member's stars
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    state: str  # "none", "training" or "ready"
+    message: str
+
+    @property
+    def busy(self) -> bool:
+        return self.state == "training"
+
+
+class Recommender:
+    """The trained model, hot-swapped by ``recommender.artifact.ModelHolder`` when a new one is
+    published; every method answers None while there is no model yet."""
+
+    # Written by whoever retrains, removed when done: {"done": steps, "total": steps}.
+    TRAINING_MARKER = "TRAINING"
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = model_dir
+        self._holder = ModelHolder(model_dir)
+
+    def model(self) -> Model | None:
+        return self._holder.get()
+
+    @property
+    def available(self) -> bool:
+        return self.model() is not None
+
+    def status(self) -> ModelStatus:
+        model, training = self.model(), self._training()
+        if training is not None:
+            done, total = training
+            meanwhile = "your lists use the current model meanwhile" if model else "lists are ordered by popularity meanwhile"
+            return ModelStatus("training", f"Retraining the recommender… step {done} of {total}; {meanwhile}.")
+        if model is None:
+            return ModelStatus("none", "No recommender model is trained yet, so lists are ordered by how well "
+                                       "liked each title is.")
+        trained = _when(model.version)
+        return ModelStatus("ready", f"Lists are ordered for you by a model trained on "
+                                    f"{int(model.item_counts.sum()):,} ratings{trained}.")
+
+    def _training(self) -> tuple[int, int] | None:
+        try:
+            progress = json.loads((self.model_dir / self.TRAINING_MARKER).read_text())
+            return int(progress.get("done", 0)), int(progress.get("total", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+
+    @staticmethod
+    def _fold_in(model: Model, ratings: Ratings):
+        items = list(ratings)
+        return fold_in(model, items, [ratings[i] for i in items])
+
+    def scores(self, ratings: Ratings, ids: list[int]) -> list[float] | None:
+        """Predicted liking of ``ids`` for a member with ``ratings`` (titles the model does not know last)."""
+        if (model := self.model()) is None:
+            return None
+        every = ranking.scores(model, self._fold_in(model, ratings))
+        return [float(every[i]) if i >= 0 else -math.inf for i in model.item_index(np.asarray(ids))]
+
+    def top(self, ratings: Ratings, k: int, exclude: set[int]) -> list[int] | None:
+        """The member's best ``k`` titles, leaving out what they rated and ``exclude``."""
+        if (model := self.model()) is None:
+            return None
+        return [item for item, _ in ranking.recommend(model, self._fold_in(model, ratings), k,
+                                                      exclude={*exclude, *ratings})]
+
+    def to_ask(self, k: int, exclude: set[int]) -> list[int] | None:
+        """Titles a new member should rate first: likely seen, and telling about their taste."""
+        if (model := self.model()) is None:
+            return None
+        return pick_titles(model, k, exclude=exclude)
+
+    def because(self, ratings: Ratings, movie_id: int, k: int) -> list[int] | None:
+        """The member's rated movies that most explain ``movie_id``'s place in their list."""
+        if (model := self.model()) is None:
+            return None
+        items = list(ratings)
+        return [item for item, _ in ranking.explain(model, (items, [ratings[i] for i in items]), movie_id, top=k)]
+
+    def similar(self, movie_id: int, k: int) -> list[int] | None:
+        if (model := self.model()) is None:
+            return None
+        return [item for item, _ in ranking.similar(model, movie_id, k)] or None
+
+
+def _when(version: str) -> str:
+    """ " on 25 Nov 2026" from a model version like "20261125T153000123456Z" ("" if not a date)."""
+    try:
+        trained = datetime.strptime(version[:15], "%Y%m%dT%H%M%S")
+    except ValueError:
+        return ""
+    return f" on {trained.day} {trained:%b %Y}"
 
 
 @dataclass(frozen=True)
@@ -23,14 +130,22 @@ class Pick:
     reason: str  # one line: why this movie, for this member
 
 
-async def picks(services: Services, account: Account, k: int) -> list[Pick]:
-    """The member's top ``k`` movies, leaving out what they rated or put aside."""
+async def picks(services: Services, recommender: Recommender, account: Account, k: int) -> list[Pick]:
+    """The member's top ``k`` listed movies for an e-mail, leaving out what they rated or put aside."""
     movies = services.database[(await services.registry.active(MOVIES)).collection]
     exclude = {*account.ratings, *account.not_seen, *account.not_interested}
-    pool = await movies.find({"listed": True, "rating_count": {"$gte": 20}},
-                             projection={"title": 1, "year": 1, "damped_mean": 1, "rating_count": 1}
-                             ).sort("damped_mean", -1).limit(POOL + len(exclude)).to_list()
-    chosen = [movie for movie in pool if movie["_id"] not in exclude][:k]
-    return [Pick(movie["_id"], movie["title"], movie.get("year"),
-                 f"Rated {movie['damped_mean']:.1f} out of 5 by {movie['rating_count']:,} people.")
-            for movie in chosen]
+    ranked = recommender.top(account.ratings, 4 * k, exclude) if account.ratings else None
+    if ranked:
+        found = {m["_id"]: m for m in await movies.find({"_id": {"$in": ranked}, "listed": True}).to_list()}
+        chosen = [found[i] for i in ranked if i in found][:k]
+    else:
+        chosen = [m for m in await movies.find({"listed": True}).sort("damped_mean", -1).limit(k + len(exclude))
+                  .to_list() if m["_id"] not in exclude][:k]
+    return [Pick(m["_id"], m["title"], m.get("year"), await _reason(movies, recommender, account, m)) for m in chosen]
+
+
+async def _reason(movies, recommender: Recommender, account: Account, movie: dict) -> str:
+    because = recommender.because(account.ratings, movie["_id"], 1) if account.ratings else None
+    if because and (rated := await movies.find_one({"_id": because[0]}, projection={"title": 1})):
+        return f"Because you gave {rated['title']} {account.ratings[because[0]]:g} stars."
+    return f"Rated {movie['damped_mean']:.1f} out of 5 by {movie['rating_count']:,} people."

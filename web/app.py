@@ -25,7 +25,7 @@ from web.controllers.pages import PagesController
 from web.controllers.shows import ShowsController
 from web.deps import dependencies
 from web.queries import search_index
-from web.recommendations import Recommender
+from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.security import LoginThrottle, RotatingSessionConfig, security_headers
 

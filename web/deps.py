@@ -15,7 +15,7 @@ from domain.accounts import user_id_for
 from domain.errors import InvalidInput
 from mybigmovie.bootstrap import Services
 from web.queries import Reads
-from web.recommendations import Recommender
+from mybigmovie.recommendations import Recommender
 from web.security import LoginThrottle
 from web.views import Member
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web.queries import Reads
-from web.recommendations import Recommender
+from mybigmovie.recommendations import Recommender
 from web.views import Member, MovieFilter, Title
 
 PAGE_SIZE = 24
@@ -52,7 +52,7 @@ async def for_you(reads: Reads, recommender: Recommender, member: Member, k: int
     onboarding = len(member.ratings) < ENOUGH_RATINGS
     exclude = {*member.ratings, *member.not_interested, *(member.not_seen if onboarding else ())}
     # Ask for more than k: the model may know titles the catalog does not list.
-    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(member, 2 * k, exclude)
+    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(member.ratings, 2 * k, exclude)
     ids = ids or []
     titles = await reads.movies_by_id(ids) if ids else {}
     if picked := [titles[i] for i in ids if i in titles][:k]:
@@ -66,7 +66,7 @@ async def because(reads: Reads, recommender: Recommender, member: Member | None,
     their best-rated movies sharing most genres with it. Nothing for a movie they rated already."""
     if not member or not member.ratings or movie.id in member.ratings:
         return []
-    ids = recommender.because(member, movie.id, k)
+    ids = recommender.because(member.ratings, movie.id, k)
     if ids is None:
         liked = [m for m, r in member.ratings.items() if r >= 3.5]
         rated = await reads.movies_by_id(liked)
@@ -88,7 +88,7 @@ async def similar(reads: Reads, recommender: Recommender, member: Member | None,
 
 
 def _rank(recommender: Recommender, member: Member, pool: list[Title]) -> list[Title] | None:
-    scores = recommender.scores(member, [t.id for t in pool]) if pool else None
+    scores = recommender.scores(member.ratings, [t.id for t in pool]) if pool else None
     if scores is None:
         return None
     order = sorted(range(len(pool)), key=lambda i: -scores[i])  # stable: popularity breaks ties

@@ -38,7 +38,8 @@ async def _send_picks(services, user_id: str, occasion: str, command_id: str) ->
     if signup is None:
         log.warning("no account %s: no picks e-mail", user_id)
         return
-    picks = await recommendations.picks(services, Account.from_events(user_id, history), PICKS_PER_EMAIL)
+    picks = await recommendations.picks(services, _recommender(services), Account.from_events(user_id, history),
+                                        PICKS_PER_EMAIL)
     if not picks:
         log.warning("no movies to pick for %s: is the catalog empty?", user_id)
         return
@@ -47,6 +48,17 @@ async def _send_picks(services, user_id: str, occasion: str, command_id: str) ->
     await mail.send(message, settings.smtp_host, settings.smtp_port)
     await services.handlers.handle(RecordPicksEmailed(command_id=command_id, user_id=user_id, occasion=occasion,
                                                       movie_ids=tuple(p.movie_id for p in picks)))
+
+
+_recommenders: dict = {}
+
+
+def _recommender(services) -> recommendations.Recommender:
+    """One model holder per model directory for the life of the worker; it hot-swaps new models."""
+    directory = services.settings.model_dir
+    if directory not in _recommenders:
+        _recommenders[directory] = recommendations.Recommender(directory)
+    return _recommenders[directory]
 
 
 def _claim(command_id: str) -> bool:

@@ -12,9 +12,8 @@ from mybigmovie import bootstrap
 from mybigmovie.bootstrap import Services
 from mybigmovie.settings import load_settings
 
-_services: dict[asyncio.AbstractEventLoop, Services] = {}
+_services: dict[asyncio.AbstractEventLoop, tuple[Services, contextlib.AsyncExitStack]] = {}
 _stack = contextlib.ExitStack()
-_open: list[contextlib.AsyncExitStack] = []  # held, or garbage collection would close the clients
 
 
 async def services() -> Services:
@@ -22,12 +21,17 @@ async def services() -> Services:
     if loop not in _services:
         settings = load_settings()
         url = _stack.enter_context(bootstrap.database_server(settings))
-        stack = contextlib.AsyncExitStack()
-        _open.append(stack)
-        _services.setdefault(loop, await stack.enter_async_context(bootstrap.services(settings, url)))
-    return _services[loop]
+        stack = contextlib.AsyncExitStack()  # held here: collected, it would close the client
+        _services[loop] = (await stack.enter_async_context(bootstrap.services(settings, url)), stack)
+    return _services[loop][0]
 
 
-def forget() -> None:
-    """Drop the cached services (tests point each test at a fresh database)."""
+async def close_all() -> None:
+    """Close every loop's services, each on its own loop (tests point each test at a fresh database)."""
+    current = asyncio.get_running_loop()
+    for loop, (_, stack) in list(_services.items()):
+        if loop is current:
+            await stack.aclose()
+        elif loop.is_running():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(stack.aclose(), loop))
     _services.clear()

@@ -60,7 +60,7 @@ async def site(database, mongo_url, monkeypatch, inbox):
     """A database with eight listed movies and one member, and the actors pointed at it."""
     monkeypatch.setenv("MONGODB_URL", mongo_url)
     monkeypatch.setenv("MONGODB_DATABASE", database.name)
-    runtime.forget()
+    await runtime.close_all()
     store = MongoEventStore(database)
     await store.create_indexes()
     registry = Registry(database)
@@ -80,9 +80,9 @@ async def site(database, mongo_url, monkeypatch, inbox):
     worker = Worker(broker, worker_timeout=100)
     worker.start()
     yield store, user_id
+    await runtime.close_all()  # while the actors' loop still runs: their client closes on it
     worker.stop()
     broker.flush_all()
-    runtime.forget()
 
 
 async def drain() -> None:

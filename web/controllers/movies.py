@@ -15,7 +15,7 @@ from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, 
 from web.forms import CommandForm, MarkForm, RatingForm, parse_form, safe_next
 from web.lists import because, movie_page, similar
 from web.queries import Reads
-from web.recommendations import Recommender
+from mybigmovie.recommendations import Recommender
 from web.rendering import page, partial, see_other, wants_fragment
 from web.views import Member, MovieFilter
 
