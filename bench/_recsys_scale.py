@@ -103,7 +103,7 @@ def check(results: list, targets) -> None:
         limit = 5.0 if r["ratings"] <= 2_000_000 else 300.0
         targets.check(f"scale {r['ratings']:,}: fit <= {limit:.0f}s and peak <= 4 GB",
                       r["fit_s"] <= limit and r["peak_mb"] <= 4096, f"{r['fit_s']:.1f}s, {r['peak_mb']:.0f} MB")
-        if r["items"] >= 19000:
+        if 19_000 <= r["items"] <= 21_000:  # the target is stated for a 20k-title catalog
             targets.check(f"scale {r['ratings']:,}: top-10 p99 <= 1 ms over {r['items']:,} titles",
                           r["top10_p99_ms"] <= 1.0, f"{r['top10_p99_ms']:.2f} ms")
             targets.check(f"scale {r['ratings']:,}: fold-in <= 5 ms (p99)",

@@ -22,6 +22,7 @@ import random
 from datetime import datetime, timezone
 from typing import Sequence
 
+import msgspec
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -157,9 +158,10 @@ def payload(event: Event) -> dict:
     return document
 
 
-def _comparable(payload: dict) -> dict:
+def _comparable(payload: dict) -> bytes:
     # A resend may be re-stamped, and BSON keeps milliseconds only: compare the facts, not the clock.
-    return {key: value for key, value in payload.items() if key != "occurred_at"}
+    # Through JSON, so a tuple sent and the list read back compare equal.
+    return msgspec.json.encode({key: value for key, value in payload.items() if key != "occurred_at"})
 
 
 def _unpack(commit: dict) -> list[Recorded]:

@@ -245,8 +245,8 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__struct_config__.tag: cls for cls in
 
 
 def to_document(event: Event) -> dict:
-    """The event as a BSON-ready dict (datetimes stay datetimes, the tag is under ``type``)."""
-    return msgspec.to_builtins(event, builtin_types=(datetime,))
+    """The event as a BSON-ready dict (datetimes and bytes stay as they are, the tag is under ``type``)."""
+    return msgspec.to_builtins(event, builtin_types=(datetime, bytes))
 
 
 def from_document(document: dict) -> Event:

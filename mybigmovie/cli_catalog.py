@@ -25,7 +25,9 @@ from mybigmovie.bootstrap import Services
 from mybigmovie.settings import ROOT
 from projections.runner import catch_up
 
-DEMO = ROOT / "data" / "demo"
+# Beside the code in a checkout; in the working directory when the package is installed (the image's /app).
+DEMO = next((path for path in (ROOT / "data" / "demo", Path.cwd() / "data" / "demo") if path.is_dir()),
+            ROOT / "data" / "demo")
 console = Console()
 
 
@@ -38,7 +40,8 @@ def register(subparsers) -> None:
                         help="fetch and import an official MovieLens archive")
     parser.add_argument("--mirror", default=GROUPLENS, help="where to download from (default: GroupLens)")
     parser.add_argument("--md5", help="the archive's checksum, when a mirror serves another archive")
-    parser.add_argument("--synthetic", metavar="SIZE", help=f"generate a history: {', '.join(SIZES)} or a number")
+    parser.add_argument("--synthetic", metavar="SIZE", type=_size,
+                        help=f"generate a history for benchmarks: {', '.join(SIZES)} or a number of ratings")
     parser.add_argument("--seed", type=int, default=42, help="of the synthetic history (default 42)")
     parser.add_argument("--min-ratings", type=int, default=ImportOptions.min_ratings,
                         help="list catalog movies with at least this many real ratings (default %(default)s)")
@@ -51,16 +54,17 @@ def register(subparsers) -> None:
 async def run(args, services: Services) -> int:
     """Import what the arguments name; 0 on success, 1 when a source was rejected (nothing of it written)."""
     options = ImportOptions(min_ratings=args.min_ratings, all_shows=args.all_shows, strict=args.strict)
+    reports = []
     try:
         with _Bars() as bars:
             paths = list(args.paths) or ([] if args.download or args.synthetic else [default_data(services)])
             for name in args.download:
                 paths.append(await asyncio.to_thread(download, name, services.settings.var_dir / "downloads",
                                                      args.mirror, args.md5, bars.bytes_step(f"download {name}")))
-            reports = [await _import_paths(services, paths, options, bars)] if paths else []
+            if paths:
+                reports.append(await _import_paths(services, paths, options, bars))
             if args.synthetic:
-                size = SIZES.get(args.synthetic.lower()) or int(args.synthetic.replace("_", ""))
-                reports.append(await import_synthetic(services.store, size, args.seed, bars.step))
+                reports.append(await import_synthetic(services.store, args.synthetic, args.seed, bars.step))
             if not args.no_project:
                 await _project(services, bars)
     except (SourceError, SourceChanged, DownloadError) as error:
@@ -72,11 +76,15 @@ async def run(args, services: Services) -> int:
 
 
 async def seed_if_empty(services: Services) -> ImportReport | None:
-    """On a fresh database, import the shared data (or the demo set) so the site opens full of titles."""
+    """On a fresh database, import the shared data (or else the demo set) so the site opens full of titles."""
     if await services.store.head() > 0:
         return None
     with _Bars() as bars:
-        report = await _import_paths(services, [default_data(services)], ImportOptions(), bars)
+        try:
+            report = await _import_paths(services, [default_data(services)], ImportOptions(), bars)
+        except (SourceError, SourceChanged) as error:  # a damaged shared folder must not keep the site down
+            console.print(f"[red]import rejected:[/red] {error}; importing the demo set instead")
+            report = await _import_paths(services, [DEMO], ImportOptions(), bars)
         await _project(services, bars)
     _print(report, services)
     return report
@@ -85,6 +93,16 @@ async def seed_if_empty(services: Services) -> ImportReport | None:
 def default_data(services: Services) -> Path:
     shared = services.settings.shared_data_dir
     return shared if shared.is_dir() else DEMO
+
+
+def _size(text: str) -> int:
+    try:
+        size = SIZES.get(text.lower()) or int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(SIZES)} nor a number") from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError("a history needs at least one rating")
+    return size
 
 
 async def _import_paths(services: Services, paths: list[Path], options: ImportOptions, bars: "_Bars") -> ImportReport:
@@ -100,10 +118,8 @@ async def _import_paths(services: Services, paths: list[Path], options: ImportOp
 
 async def _project(services: Services, bars: "_Bars") -> None:
     """Bring every read model up to the log, so the site shows the import at once."""
-    for projection in services.projector.projections:
-        name = f"read model {projection.name}"
-        await catch_up(services.store, services.registry, projection, page_size=5000,
-                       progress=lambda done, total, name=name: bars.absolute(name, done, total))
+    await catch_up(services.store, services.registry, services.projector.projections, page_size=5000,
+                   progress=lambda done, total: bars.absolute("read models", done, total))
     await services.projector.run_once()
 
 

@@ -34,12 +34,12 @@ async def run_replay(args, services: Services) -> int:
     projections = [p for p in services.projector.projections if args.only in (None, p.name)]
     if not projections:
         raise InvalidInput(f"no read model is called {args.only!r}")
-    for projection in projections:
-        with _progress_bar() as bar:
-            task = bar.add_task(projection.name, total=None)
-            built = await replay(services.store, services.registry, projection,
-                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
-        console.print(f"{projection.name}: rebuilt into {built.collection} up to position {built.checkpoint}")
+    with _progress_bar() as bar:
+        task = bar.add_task("replaying", total=None)
+        built = await replay(services.store, services.registry, projections,
+                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for generation in built.values():
+        console.print(f"{generation.name}: rebuilt into {generation.collection} up to position {generation.checkpoint}")
     return 0
 
 

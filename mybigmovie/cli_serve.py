@@ -20,8 +20,10 @@ def register(subparsers) -> None:
 
 
 async def run_serve(args, services: Services) -> int:
+    from mybigmovie.cli_catalog import seed_if_empty
     from mybigmovie.cli_web import serve_web
 
+    await seed_if_empty(services)  # a fresh site opens full of real titles
     settings = services.settings
     mongodb_url = os.environ.get("MONGODB_URL") or services.client_url
     with contextlib.ExitStack() as stack:

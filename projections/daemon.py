@@ -19,9 +19,10 @@ class Projector:
 
     async def run_once(self) -> int:
         """Bring every read model up to the head of the log; return the position all have reached."""
-        checkpoints = [(await catch_up(self.store, self.registry, p)).checkpoint for p in self.projections]
+        generations = await catch_up(self.store, self.registry, self.projections)
         async with self._progress:
-            self._reached = max(self._reached, min(checkpoints, default=await self.store.head()))
+            reached = min((g.checkpoint for g in generations.values()), default=await self.store.head())
+            self._reached = max(self._reached, reached)
             self._progress.notify_all()
         return self._reached
 

@@ -1,7 +1,8 @@
-"""Rebuild a read model from zero into a new collection, and switch to it once it has caught up."""
+"""Rebuild read models from zero into new collections, and switch to them once they have caught up."""
 from __future__ import annotations
 
 import asyncio
+from typing import Sequence
 
 from commands.store import EventStore
 from projections.registry import Generation, Registry
@@ -13,17 +14,19 @@ _FLUSH_EVERY = 250_000
 _PAGE_SIZE = 5_000
 
 
-async def replay(store: EventStore, registry: Registry, projection: Projection,
-                 progress: Progress | None = None) -> Generation:
-    """The site keeps serving the old generation until the new one holds every event so far."""
-    building = await registry.next_generation(projection.name)
-    building = await catch_up(store, registry, projection, building=building, page_size=_PAGE_SIZE,
+async def replay(store: EventStore, registry: Registry, projections: Sequence[Projection],
+                 progress: Progress | None = None) -> dict[str, Generation]:
+    """Rebuild ``projections`` in one pass over the log. The site keeps serving the old generations
+    until the new ones hold every event so far; then each is switched and its old collection dropped."""
+    building = {p.name: await registry.next_generation(p.name) for p in projections}
+    building = await catch_up(store, registry, projections, building=building, page_size=_PAGE_SIZE,
                               flush_every=_FLUSH_EVERY, progress=progress)
     # Events appended during the rebuild: take them too, then switch. Anything later still is
-    # picked up by the live runners, which continue from the switched checkpoint.
-    building = await catch_up(store, registry, projection, building=building, page_size=_PAGE_SIZE)
-    replaced = await registry.switch(building)
-    # A live runner may be mid-page on the old collection; give it a moment before dropping it.
+    # picked up by the live runners, which continue from the switched checkpoints.
+    building = await catch_up(store, registry, projections, building=building, page_size=_PAGE_SIZE)
+    replaced = [await registry.switch(generation) for generation in building.values()]
+    # A live runner may be mid-page on an old collection; give it a moment before dropping them.
     await asyncio.sleep(0.5)
-    await registry.database.drop_collection(replaced)
+    for collection in replaced:
+        await registry.database.drop_collection(collection)
     return building

@@ -10,7 +10,8 @@ document cannot both win — on MongoDB and on nx-27017 alike, with no transacti
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Hashable, Iterable, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Hashable, Iterable, Protocol, Sequence
 
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -87,42 +88,66 @@ class Batch:
             raise Conflict(f"{replaces - result.matched_count} documents changed under this runner")
 
 
-async def catch_up(store: EventStore, registry: Registry, projection: Projection, *,
-                   building: Generation | None = None, page_size: int = 2000, flush_every: int = 2000,
-                   progress: Progress | None = None) -> Generation:
-    """Apply every event after the checkpoint; return the generation advanced to where it stopped.
+@dataclass
+class Lane:
+    """One projection's part in a run over the log."""
 
-    By default this advances the serving generation and saves its checkpoint after every flush.
-    With ``building`` (a replay's new generation, which nobody else reads or writes) nothing is
-    saved, and ``flush_every`` > ``page_size`` keeps documents in memory across pages, so a busy
-    document is written once per flush rather than once per page.
+    projection: Projection
+    generation: Generation
+    batch: Batch
+    start: int  # the checkpoint the run began from: earlier events are already in
+
+    def new(self, records: list[Recorded]) -> list[Recorded]:
+        return records if not records or records[0].position > self.start else \
+            [r for r in records if r.position > self.start]
+
+
+async def catch_up(store: EventStore, registry: Registry, projections: Sequence[Projection], *,
+                   building: dict[str, Generation] | None = None, page_size: int = 2000,
+                   flush_every: int = 2000, progress: Progress | None = None) -> dict[str, Generation]:
+    """Apply every event after each read model's checkpoint, reading the log once for all of them.
+
+    Returns each read model's generation advanced to where it stopped. By default this advances the
+    serving generations and saves their checkpoints after every flush. With ``building`` (a
+    replay's new generations, which nobody else reads or writes) nothing is saved, and
+    ``flush_every`` > ``page_size`` keeps documents in memory across pages, so a busy document is
+    written once per flush rather than once per page.
     """
-    generation = building or await registry.active(projection.name)
-    collection = registry.database[generation.collection]
-    await projection.create_indexes(collection)
+    lanes: dict[str, Lane] = {}
+    for projection in projections:
+        generation = building[projection.name] if building else await registry.active(projection.name)
+        collection = registry.database[generation.collection]
+        await projection.create_indexes(collection)
+        lanes[projection.name] = Lane(projection, generation, Batch(projection, collection), generation.checkpoint)
+    done: dict[str, Generation] = {}
     head = await store.head()
-    batch, unflushed = Batch(projection, collection), []
+    unflushed: list[Recorded] = []
 
-    async def commit() -> bool:
-        nonlocal generation, unflushed
-        await _flush(batch, unflushed)
-        generation = Generation(generation.name, generation.collection, unflushed[-1].position)
+    async def commit() -> None:
+        nonlocal unflushed
+        for name, lane in list(lanes.items()):
+            await _flush(lane.batch, lane.new(unflushed))
+            lane.generation = replace(lane.generation, checkpoint=unflushed[-1].position)
+            if building is None and not await registry.save_checkpoint(lane.generation, lane.generation.checkpoint):
+                done[name] = await registry.active(name)  # a replay switched this generation away
+                del lanes[name]
         unflushed = []
-        return building is not None or await registry.save_checkpoint(generation, generation.checkpoint)
 
-    next_page = asyncio.ensure_future(store.read_all(after=generation.checkpoint, limit=page_size))
-    while page := await next_page:
+    after = min((lane.start for lane in lanes.values()), default=head)
+    next_page = asyncio.ensure_future(store.read_all(after=after, limit=page_size))
+    while lanes and (page := await next_page):
         next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size))
-        await batch.fold(page)
+        for lane in lanes.values():
+            await lane.batch.fold(lane.new(page))
         unflushed += page
-        if (len(unflushed) >= flush_every or len(page) < page_size) and not await commit():
-            next_page.cancel()
-            return await registry.active(projection.name)  # a replay switched this generation away
+        if len(unflushed) >= flush_every or len(page) < page_size:
+            await commit()
         if progress:
             progress(page[-1].position, max(head, page[-1].position))
-    if unflushed and not await commit():
-        return await registry.active(projection.name)
-    return generation
+    next_page.cancel()
+    if unflushed and lanes:
+        await commit()
+    return done | {name: lane.generation for name, lane in lanes.items()}
 
 
 async def _flush(batch: Batch, unflushed: list[Recorded], attempts: int = 5) -> None:

@@ -56,25 +56,34 @@ class SearchIndex:
 
     async def fresh(self) -> "SearchIndex":
         """This index, refreshed first when its last refresh is older than ``max_staleness``."""
-        if time.monotonic() - self._checked > self.max_staleness:
-            await self.refresh()
+        if self._stale():
+            async with self._lock:
+                if self._stale():  # concurrent searches wait for one refresh, not one each
+                    await self._refresh()
         return self
 
     async def refresh(self) -> None:
         """Load what changed in the movies and shows read models since the last refresh."""
         async with self._lock:
-            for name, kind in ((MOVIES, "movie"), (SHOWS, "show")):
-                generation = await self.registry.active(name)
-                collection, seen = self._seen.get(name, (None, 0))
-                if collection != generation.collection:  # first load, or a replay switched generations
-                    self._drop(kind)
-                    seen = 0
-                query = {"_pos": {"$gt": seen}} if seen else {}
-                async for document in self.registry.database[generation.collection].find(query, _FIELDS):
-                    self._put(kind, document)
-                    seen = max(seen, document["_pos"])
-                self._seen[name] = (generation.collection, seen)
-            self._checked = time.monotonic()
+            await self._refresh()
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._checked > self.max_staleness
+
+    async def _refresh(self) -> None:
+        for name, kind in ((MOVIES, "movie"), (SHOWS, "show")):
+            generation = await self.registry.active(name)
+            collection, seen = self._seen.get(name, (None, 0))
+            if collection != generation.collection:  # first load, or a replay switched generations
+                self._drop(kind)
+                seen = 0
+            query = {"_pos": {"$gt": seen}} if seen else {}
+            async for document in self.registry.database[generation.collection].find(query, _FIELDS):
+                self._put(kind, document)
+            # Not the highest _pos read: one flush writes its documents in no particular order, and
+            # only the checkpoint promises that everything up to it is written.
+            self._seen[name] = (generation.collection, generation.checkpoint)
+        self._checked = time.monotonic()
 
     def vocabulary(self) -> list[str]:
         if self._vocabulary is None:

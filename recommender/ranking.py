@@ -18,7 +18,7 @@ SIMILAR_DAMPING = 10.0  # ratings before an item counts fully as "similar"
 def popularity_scores(model: Model) -> np.ndarray:
     """Damped mean rating: (sum + m * mean) / (count + m), m = popularity_damping."""
     if "popularity" not in model._cache:
-        m = float(model.settings.get("popularity_damping", 100.0))
+        m = float(model.settings.get("popularity_damping", 1000.0))
         model._cache["popularity"] = ((model.item_rating_sums + m * model.global_mean)
                                       / (model.item_counts + m)).astype(np.float32)
     return model._cache["popularity"]
@@ -69,10 +69,12 @@ def recommend(model: Model, user_state: UserState | None, k: int, exclude=(), ca
     if len(exclude):
         idx = model.item_index(np.fromiter(exclude, dtype=model.item_ids.dtype))
         s[idx[idx >= 0]] = -np.inf
-    pool = np.arange(len(s)) if candidates is None else _indices(model, candidates)
-    top = _top(s[pool], k)
-    top = top[np.isfinite(s[pool][top])]
-    return [(model.item_ids[pool[t]].item(), float(s[pool[t]])) for t in top]
+    if candidates is None:
+        top = _top(s, k)
+    else:
+        pool = _indices(model, candidates)
+        top = pool[_top(s[pool], k)]
+    return [(model.item_ids[t].item(), float(s[t])) for t in top if np.isfinite(s[t])]
 
 
 def _indices(model: Model, ids) -> np.ndarray:

@@ -48,6 +48,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
             app.state.services = services
             app.state.recommender = Recommender(services.settings.model_dir)
             app.state.search_index = search_index(services.registry)
+            await app.state.search_index.refresh()  # load it now, not on the first visitor's search
             task = asyncio.create_task(services.projector.run_forever(poll_seconds=0.5)) if run_projector else None
             try:
                 yield

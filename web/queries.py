@@ -15,6 +15,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from projections.registry import Registry
+from projections.search import SearchIndex
 from web.views import LISTED, Member, MovieFilter, Show, Title
 
 MOVIES, SHOWS, PROFILES = "movies", "shows", "user_profiles"
@@ -22,12 +23,8 @@ MOVIES, SHOWS, PROFILES = "movies", "shows", "user_profiles"
 POPULAR = [("damped_mean", DESCENDING), ("rating_count", DESCENDING), ("title", ASCENDING)]
 
 
-def search_index(registry: Registry):
-    """The catalog's in-memory title search (one per process), or None where it is not installed."""
-    try:
-        from projections.search import SearchIndex
-    except ImportError:
-        return None
+def search_index(registry: Registry) -> SearchIndex:
+    """The catalog's in-memory title search (one per process)."""
     return SearchIndex(registry)
 
 

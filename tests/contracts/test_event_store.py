@@ -230,3 +230,20 @@ async def test_concurrent_writers_across_processes_get_exactly_1_to_n_and_a_tail
         streams.setdefault(r.event.stream, []).append(r.version)
     assert len(streams) == WRITERS_PER_PROCESS * PROCESSES
     assert all(versions == list(range(1, APPENDS_PER_WRITER + 1)) for versions in streams.values())
+
+
+async def test_a_resent_batch_with_tuple_and_bytes_fields_is_recognised(store):
+    # tuples come back from the database as lists, bytes as BSON binary: a resend must still match
+    from domain.events import HistoricalRatingsImported, PicksEmailed
+    now = datetime.now(timezone.utc)
+    picks = PicksEmailed(event_id=uuid.uuid4().hex, stream="user-a", occurred_at=now, user_id="a",
+                         occasion="welcome", movie_ids=(1, 2, 3))
+    batch = HistoricalRatingsImported(event_id=uuid.uuid4().hex, stream="history-x", occurred_at=now, source="x",
+                                      batch=0, users=b"\x01\x00\x00\x00", movies=b"\x02\x00\x00\x00",
+                                      half_stars=b"\x07", timestamps=b"\x00\x00\x00\x00")
+    assert await store.append("user-a", 0, [picks]) == [1]
+    assert await store.append("history-x", 0, [batch]) == [2]
+    assert await store.append("user-a", 0, [picks]) == [1]
+    assert await store.append("history-x", None, [batch]) == [2]
+    events = [r.event for r in await store.read_all()]
+    assert events[0].movie_ids == (1, 2, 3) and events[1].half_stars == b"\x07"

@@ -95,13 +95,13 @@ async def test_a_replay_rebuilds_the_same_read_models(site):
     store, registry, ann = site
     before = {p.name: await _documents(registry, p.name) for p in PROJECTIONS}
     for projection in PROJECTIONS:
-        await replay(store, registry, projection)
+        await replay(store, registry, [projection])
     assert {p.name: await _documents(registry, p.name) for p in PROJECTIONS} == before
 
 
 async def _catch_up(store, registry) -> None:
     for projection in PROJECTIONS:
-        await catch_up(store, registry, projection)
+        await catch_up(store, registry, [projection])
 
 
 async def _documents(registry: Registry, name: str) -> dict:

@@ -34,7 +34,7 @@ async def demo(mongo_url):
     await import_sources(store, detect(DEMO))
     registry = Registry(database)
     for projection in (Movies(), Shows()):
-        await catch_up(store, registry, projection, page_size=5000, flush_every=1_000_000)
+        await catch_up(store, registry, [projection], page_size=5000, flush_every=1_000_000)
     yield store, registry, SearchIndex(registry, max_staleness=0)
     await client.drop_database(database.name)
     await client.close()
@@ -97,5 +97,5 @@ async def test_a_new_listing_is_found_after_the_read_model_moves(demo):
     listed = e.MovieListed(event_id=uuid.uuid4().hex, stream="movies-01", occurred_at=datetime.now(timezone.utc),
                            movie_id=999_901, title="Zyzzyva Nights", year=2031, genres=("Drama",))
     await store.append("movies-01", None, [listed])
-    await catch_up(store, registry, Movies())
+    await catch_up(store, registry, [Movies()])
     assert [hit.id for hit in (await search(index, "zyzzyva")).hits] == [999_901]
