@@ -38,7 +38,8 @@ async def run_serve(args, services: Services) -> int:
 
 @contextlib.contextmanager
 def _companion(name: str, argv: list[str], mongodb_url: str):
-    env = {**os.environ, "MONGODB_URL": mongodb_url}
+    # One BLAS thread: on a small machine, threads fight the web server for the cores (measured).
+    env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "MONGODB_URL": mongodb_url}
     process = subprocess.Popen([sys.executable, *argv], env=env)
     print(f"started the {name} (pid {process.pid})", flush=True)
     try:

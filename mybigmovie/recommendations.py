@@ -44,12 +44,16 @@ class Recommender:
     # Written by whoever retrains, removed when done: {"done": steps, "total": steps}.
     TRAINING_MARKER = "TRAINING"
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, check_every: float = 5.0) -> None:
         self.model_dir = model_dir
-        self._holder = ModelHolder(model_dir)
+        self._holder = ModelHolder(model_dir, check_every=check_every)
 
     def model(self) -> Model | None:
         return self._holder.get()
+
+    def wait_for_swap(self, timeout: float = 10.0) -> None:
+        """Block until a model load in flight has finished (for the CLI and tests)."""
+        self._holder.wait_idle(timeout)
 
     @property
     def available(self) -> bool:

@@ -1,20 +1,29 @@
 """Training a model from the ratings-matrix read model and publishing it for every process.
 
 The web and worker processes pick the new artifact up through ``recommender.artifact.ModelHolder``
-without restarting (hot swap).
+without restarting (hot swap). Catalog titles nobody rated in the history are added with scores
+from the catalog prior (their real rating counts and means, genres, decade, directors), so the
+long tail is ranked sensibly rather than left out.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+from functools import partial
 from typing import Callable
 
+import numpy as np
+
 from mybigmovie.bootstrap import Services
+from projections.catalog_port import MOVIES
 from projections.ratings_matrix import NAME as RATINGS_MATRIX
 from projections.ratings_matrix import load_ratings_matrix
 from recommender import artifact
-from recommender.cli import progress_marker
-from recommender.model import Model, fit
+from recommender.catalog import with_catalog_items
+from recommender.cli import publish
+from recommender.model import Model
+from recommender.prior import content_features
 from recommender.settings import PRESETS
 
 Progress = Callable[[int, int], None]
@@ -30,28 +39,32 @@ async def train(services: Services, preset: str = "fast", include_synthetic: boo
     matrix = await load_ratings_matrix(services.registry, include_synthetic=include_synthetic)
     if len(matrix) == 0:
         raise ValueError("there are no ratings to train on yet: import some first (mybigmovie import)")
-    model_dir = services.settings.model_dir
-    marker = progress_marker(model_dir)
+    catalog = await _catalog(services)
+    return await asyncio.to_thread(
+        publish, matrix, services.settings.model_dir, PRESETS[preset], 0, trained_up_to, keep, progress,
+        partial(_with_catalog, catalog=catalog))
 
-    def report(done: int, total: int) -> None:
-        marker(done, total)
-        if progress:
-            progress(done, total)
 
-    try:
-        model = await asyncio.to_thread(fit, matrix, PRESETS[preset], 0, report, trained_up_to)
-    finally:
-        (model_dir / "TRAINING").unlink(missing_ok=True)
-    await asyncio.to_thread(artifact.save, model, model_dir)
-    artifact.prune(model_dir, keep)
-    return model
+async def _catalog(services: Services) -> list[dict]:
+    movies = services.database[(await services.registry.active(MOVIES)).collection]
+    return await movies.find({"listed": True}, projection={"genres": 1, "year": 1, "directors": 1,
+                                                          "rating_count": 1, "rating_mean": 1}).to_list()
+
+
+def _with_catalog(model: Model, catalog: list[dict]) -> Model:
+    if not catalog:
+        return model
+    features, _ = content_features([m.get("genres") or () for m in catalog], [m.get("year") or 0 for m in catalog],
+                                   [m.get("directors") or () for m in catalog])
+    counts = np.array([m.get("rating_count") or 0 for m in catalog], dtype=float)
+    means = np.array([m.get("rating_mean") if m.get("rating_mean") is not None else math.nan for m in catalog])
+    return with_catalog_items(model, np.array([m["_id"] for m in catalog]), features, counts, means)
 
 
 async def needs_training(services: Services, min_new_events: int = 50) -> bool:
     """True when no model exists, or the log has grown by ``min_new_events`` since the newest one."""
     directory = services.settings.model_dir
-    latest = artifact.latest_version(directory)
-    if latest is None:
+    if (latest := artifact.latest_version(directory)) is None:
         return True
     trained_up_to = json.loads((directory / f"model-{latest}.json").read_text())["trained_up_to"]
     return (await services.store.head()) - trained_up_to >= min_new_events

@@ -52,7 +52,7 @@ class RatingsMatrixProjection:
 class RatingsArrays:
     """Every rating as parallel arrays (what ``RatingsMatrix.from_triples`` takes, and a bit more)."""
 
-    user_ids: np.ndarray  # object: the distinct external user ids
+    user_ids: np.ndarray  # str: the distinct external user ids (saved with a model, so no objects)
     user_index: np.ndarray  # int32 per rating, into user_ids
     items: np.ndarray  # int64 MovieLens movieIds
     ratings: np.ndarray  # float32, 0.5-5
@@ -129,7 +129,7 @@ class _Parts:
             index.append(np.full(len(movies), len(labels), np.int32))
             labels.append(user)
             items.append(movies), ratings.append(values.astype(np.float32)), stamps.append(times)
-        return RatingsArrays(np.array(labels, dtype=object), _join(index, np.int32), _join(items, np.int64),
+        return RatingsArrays(np.array(labels, dtype=str), _join(index, np.int32), _join(items, np.int64),
                              _join(ratings, np.float32), _join(stamps, np.int64), position)
 
 

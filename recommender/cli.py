@@ -90,11 +90,12 @@ def train_main(argv=None) -> int:
 
 
 def publish(matrix: RatingsMatrix, directory, settings, seed: int = 0, trained_up_to: int = 0,
-            keep: int = 3, progress=None):
+            keep: int = 3, progress=None, augment=None):
     """Train, save and point LATEST at the new model; keeps TRAINING up to date meanwhile.
 
     This is what a `train` verb or the retraining worker calls with the
     ratings-matrix read model; every ModelHolder picks the result up.
+    `augment(model) -> model` runs before saving (e.g. adding never-rated catalog titles).
     """
     marker = progress_marker(directory)
 
@@ -104,6 +105,8 @@ def publish(matrix: RatingsMatrix, directory, settings, seed: int = 0, trained_u
             progress(done, total)
     try:
         model = fit(matrix, settings, seed=seed, progress=both, trained_up_to=trained_up_to)
+        if augment is not None:
+            model = augment(model)
     finally:
         (Path(directory) / "TRAINING").unlink(missing_ok=True)
     artifact.save(model, directory)

@@ -1,0 +1,59 @@
+"""Training from the log: the ratings-matrix read model in, a published model out, hot-swapped."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from commands.importers import detect, import_sources
+from mybigmovie import bootstrap
+from mybigmovie.recommendations import Recommender
+from mybigmovie.settings import load_settings
+from mybigmovie.training import needs_training, train
+from recommender.artifact import load_latest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
+
+
+@pytest.fixture
+async def services(database, mongo_url, tmp_path):
+    settings = dataclasses.replace(load_settings(), database=database.name, var_dir=tmp_path)
+    async with bootstrap.services(settings, mongo_url) as services:
+        await import_sources(services.store, detect(FIXTURES / "ml-latest-small"))
+        await services.projector.run_once()
+        yield services
+
+
+async def test_train_publishes_a_model_that_ranks_never_rated_catalog_titles_too(services):
+    assert await needs_training(services)
+    steps = []
+    model = await train(services, progress=lambda done, total: steps.append((done, total)))
+    # trained on the history, up to the log's head, with progress reported to the end
+    assert model.trained_up_to == await services.store.head()
+    assert steps and steps[-1][0] == steps[-1][1]
+    rated = set(load_latest(services.settings.model_dir).item_ids.tolist())
+    movies = services.database[(await services.registry.active("movies")).collection]
+    listed = {d["_id"] for d in await movies.find({"listed": True}, projection={"_id": 1}).to_list()}
+    assert listed <= rated  # every listed title has a score, rated in the history or not
+    assert not (services.settings.model_dir / "TRAINING").exists()
+    assert not await needs_training(services)
+
+
+async def test_a_new_model_is_picked_up_without_a_restart(services):
+    recommender = Recommender(services.settings.model_dir, check_every=0)  # the site looks every 5 s
+    assert recommender.model() is None and recommender.status().state == "none"
+    await train(services)
+    recommender.model()  # notices the new model and loads it in the background
+    recommender.wait_for_swap()
+    assert recommender.model() is not None and recommender.status().state == "ready"
+    # and a member the model never saw gets a personal order from their first ratings (fold-in)
+    ids = recommender.model().item_ids[:50].tolist()
+    assert recommender.scores({}, ids) != recommender.scores({ids[0]: 5.0, ids[1]: 0.5}, ids)
+
+
+async def test_training_with_no_ratings_says_what_to_do(database, mongo_url, tmp_path):
+    settings = dataclasses.replace(load_settings(), database=database.name, var_dir=tmp_path)
+    async with bootstrap.services(settings, mongo_url) as services:
+        with pytest.raises(ValueError, match="no ratings to train on"):
+            await train(services)
