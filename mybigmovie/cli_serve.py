@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import subprocess
 import sys
 
 from mybigmovie.bootstrap import Services
+from mybigmovie.cli_catalog import seed_if_empty
+from mybigmovie.cli_web import serve_web
+from mybigmovie.mailbox import local_mailbox
 
-# Background processes started beside the web server, when their packages are installed.
+# Background processes started beside the web server.
 _COMPANIONS = {"worker": ["-m", "workers.run_worker"], "scheduler": ["-m", "workers.scheduler"]}
 
 
@@ -20,17 +22,18 @@ def register(subparsers) -> None:
 
 
 async def run_serve(args, services: Services) -> int:
-    from mybigmovie.cli_catalog import seed_if_empty
-    from mybigmovie.cli_web import serve_web
-
     await seed_if_empty(services)  # a fresh site opens full of real titles
     settings = services.settings
-    mongodb_url = os.environ.get("MONGODB_URL") or services.client_url
     with contextlib.ExitStack() as stack:
+        if "SMTP_HOST" not in os.environ:
+            if mailbox := stack.enter_context(local_mailbox(settings.var_dir / "mail", settings.smtp_port)):
+                print(f"E-mails are kept in {mailbox} (set SMTP_HOST to send them for real)", flush=True)
+            else:
+                print(f"Port {settings.smtp_port} is taken: e-mails go to whatever SMTP server listens there",
+                      flush=True)
         if not args.no_workers:
             for name, argv in _COMPANIONS.items():
-                if importlib.util.find_spec(argv[1]) is not None:
-                    stack.enter_context(_companion(name, argv, mongodb_url))
+                stack.enter_context(_companion(name, argv, services.client_url))
         print(f"MyBigMovie is serving at {settings.site_url}  (Ctrl+C stops it)", flush=True)
         await serve_web(services, settings)
     return 0

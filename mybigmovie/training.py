@@ -29,6 +29,10 @@ from recommender.settings import PRESETS
 Progress = Callable[[int, int], None]
 
 
+class NothingToTrainOn(ValueError):
+    """The log holds no ratings yet."""
+
+
 async def train(services: Services, preset: str = "fast", include_synthetic: bool = False,
                 progress: Progress | None = None, keep: int = 3) -> Model:
     """Fit on every rating the read model holds and publish the artifact; return the model."""
@@ -38,7 +42,7 @@ async def train(services: Services, preset: str = "fast", include_synthetic: boo
     trained_up_to = (await services.registry.active(RATINGS_MATRIX)).checkpoint
     matrix = await load_ratings_matrix(services.registry, include_synthetic=include_synthetic)
     if len(matrix) == 0:
-        raise ValueError("there are no ratings to train on yet: import some first (mybigmovie import)")
+        raise NothingToTrainOn("there are no ratings to train on yet: import some first (mybigmovie import)")
     catalog = await _catalog(services)
     return await asyncio.to_thread(
         publish, matrix, services.settings.model_dir, PRESETS[preset], 0, trained_up_to, keep, progress,

@@ -88,5 +88,7 @@ async def retrain(min_new_events: int = 50) -> None:
         if await training.needs_training(services, min_new_events):
             model = await training.train(services)
             log.info("model %s trained in %.1f s", model.version, model.training_seconds)
+    except training.NothingToTrainOn:
+        log.info("no ratings yet: nothing to train on")
     finally:
         broker.client.delete(_CLAIM + "retrain")
