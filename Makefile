@@ -9,7 +9,7 @@ run:
 test:
 	@scripts/setup-venv.sh test
 	@scripts/ensure-redis.sh
-	@scripts/apt-install.sh chromium
+	@scripts/apt-install.sh chromium docker-compose
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 bench:

@@ -23,8 +23,20 @@ from recommender.artifact import ModelHolder
 from recommender.foldin import fold_in
 from recommender.model import Model
 from recommender.onboarding import pick_titles
+from recommender.tv import show_item_id
 
-Ratings = dict[int, float]  # movie id -> the member's stars
+Ratings = dict[int, float]  # item id (a movie id, or a show's tv.show_item_id) -> the member's stars
+
+
+def taste(movie_ratings: dict[int, float], show_ratings: dict[int, float] | None = None,
+          episode_ratings: dict[str, float] | None = None) -> Ratings:
+    """Everything a member rated, as the model's items: movies as they are, shows by their item id,
+    and a show whose episodes they rated but not the show itself by those episodes' mean."""
+    episodes: dict[int, list[float]] = {}
+    for key, stars in (episode_ratings or {}).items():
+        episodes.setdefault(int(key.split(":")[0]), []).append(stars)
+    shows = {show: sum(stars) / len(stars) for show, stars in episodes.items()} | dict(show_ratings or {})
+    return {**movie_ratings, **{show_item_id(show): stars for show, stars in shows.items()}}
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,10 @@ class Recommender:
             return None
         items = list(ratings)
         return [item for item, _ in ranking.explain(model, (items, [ratings[i] for i in items]), movie_id, top=k)]
+
+    def show_scores(self, ratings: Ratings, show_ids: list[int]) -> list[float] | None:
+        """Predicted liking of the shows ``show_ids`` (read-model ids) for a member with ``ratings``."""
+        return self.scores(ratings, [show_item_id(show) for show in show_ids])
 
     def similar(self, movie_id: int, k: int) -> list[int] | None:
         if (model := self.model()) is None:

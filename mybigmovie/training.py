@@ -16,15 +16,18 @@ from typing import Callable
 import numpy as np
 
 from mybigmovie.bootstrap import Services
-from projections.catalog_port import MOVIES
+from projections.catalog_port import MOVIES, SHOWS
 from projections.ratings_matrix import NAME as RATINGS_MATRIX
 from projections.ratings_matrix import load_ratings_matrix
 from recommender import artifact
 from recommender.catalog import with_catalog_items
 from recommender.cli import publish
+from projections.user_profiles import NAME as USER_PROFILES
+from recommender.matrix import RatingsMatrix
 from recommender.model import Model
 from recommender.prior import content_features
 from recommender.settings import PRESETS
+from recommender.tv import show_item_id, show_ratings
 
 Progress = Callable[[int, int], None]
 
@@ -40,7 +43,8 @@ async def train(services: Services, preset: str = "fast", include_synthetic: boo
         raise ValueError(f"no preset {preset!r}: choose one of {', '.join(sorted(PRESETS))}")
     await services.projector.run_once()  # train on everything the log holds right now
     trained_up_to = (await services.registry.active(RATINGS_MATRIX)).checkpoint
-    matrix = await load_ratings_matrix(services.registry, include_synthetic=include_synthetic)
+    matrix = with_show_ratings(await load_ratings_matrix(services.registry, include_synthetic=include_synthetic),
+                               await _site_show_ratings(services))
     if len(matrix) == 0:
         raise NothingToTrainOn("there are no ratings to train on yet: import some first (mybigmovie import)")
     catalog = await _catalog(services)
@@ -49,10 +53,37 @@ async def train(services: Services, preset: str = "fast", include_synthetic: boo
         partial(_with_catalog, catalog=catalog))
 
 
+async def _site_show_ratings(services: Services) -> tuple[list, list, list]:
+    """(users, show item ids, stars): members' show ratings, and episode ratings folded into shows."""
+    profiles = services.database[(await services.registry.active(USER_PROFILES)).collection]
+    shows, episodes = ([], [], []), ([], [], [])
+    async for p in profiles.find({"$or": [{"counts.show_ratings": {"$gt": 0}}, {"counts.episode_ratings": {"$gt": 0}}]},
+                                 projection={"show_ratings": 1, "episode_ratings": 1}):
+        for show, stars in p["show_ratings"].items():
+            shows[0].append(p["_id"]), shows[1].append(show_item_id(show)), shows[2].append(stars)
+        for key, stars in p["episode_ratings"].items():
+            episodes[0].append(p["_id"]), episodes[1].append(show_item_id(key.split(":")[0])), episodes[2].append(stars)
+    return show_ratings(*shows, *episodes) if episodes[0] else shows
+
+
+def with_show_ratings(matrix: RatingsMatrix, shows: tuple) -> RatingsMatrix:
+    """The movie ratings plus show ratings: shows are items of the same model (recommender.tv)."""
+    if not len(shows[0]):
+        return matrix
+    return RatingsMatrix.from_triples(np.r_[matrix.user_ids[matrix.users], np.asarray(shows[0], dtype=str)],
+                                      np.r_[matrix.item_ids[matrix.items], shows[1]], np.r_[matrix.ratings, shows[2]])
+
+
 async def _catalog(services: Services) -> list[dict]:
+    """Every listed title with what the prior needs; shows under their item ids, IMDb figures rescaled."""
+    fields = {"genres": 1, "year": 1, "directors": 1, "rating_count": 1, "rating_mean": 1}
     movies = services.database[(await services.registry.active(MOVIES)).collection]
-    return await movies.find({"listed": True}, projection={"genres": 1, "year": 1, "directors": 1,
-                                                          "rating_count": 1, "rating_mean": 1}).to_list()
+    shows = services.database[(await services.registry.active(SHOWS)).collection]
+    titles = await movies.find({"listed": True}, projection=fields).to_list()
+    for show in await shows.find({"listed": True}, projection={**fields, "popularity": 1}).to_list():
+        # IMDb counts votes, ~25 for each rating MovieLens would have: popularity is the comparable count
+        titles.append({**show, "_id": show_item_id(show["_id"]), "rating_count": show.get("popularity")})
+    return titles
 
 
 def _with_catalog(model: Model, catalog: list[dict]) -> Model:

@@ -34,17 +34,18 @@ def show_ratings(show_users, show_items, show_values, episode_users, episode_ite
     ev = np.asarray(episode_values, float)
     shows, show_idx = np.unique(ei, return_inverse=True)
     show_mean = np.bincount(show_idx, ev) / np.maximum(np.bincount(show_idx), 1)
-    pairs, pair_idx = np.unique(np.stack([eu, ei]), axis=1, return_inverse=True)
-    pair_idx = pair_idx.ravel()
+    # (user, show) pairs by index, so string user ids and integer item ids never share an array
+    users, user_idx = np.unique(eu, return_inverse=True)
+    pairs, pair_idx = np.unique(user_idx.astype(np.int64) * len(shows) + show_idx, return_inverse=True)
+    pair_users, pair_shows = users[pairs // len(shows)], pairs % len(shows)
     n = np.bincount(pair_idx)
     total = np.bincount(pair_idx, ev)
-    prior = show_mean[np.searchsorted(shows, pairs[1])]
-    from_episodes = (total + damping * prior) / (n + damping)
+    from_episodes = (total + damping * show_mean[pair_shows]) / (n + damping)
     su, si, sv = np.asarray(show_users), np.asarray(show_items), np.asarray(show_values, float)
     direct = set(zip(su.tolist(), si.tolist()))
-    keep = np.array([(u, i) not in direct for u, i in zip(pairs[0].tolist(), pairs[1].tolist())],
+    keep = np.array([(u, i) not in direct for u, i in zip(pair_users.tolist(), shows[pair_shows].tolist())],
                     dtype=bool)
-    return (np.r_[su, pairs[0][keep]], np.r_[si, pairs[1][keep]], np.r_[sv, from_episodes[keep]])
+    return (np.r_[su, pair_users[keep]], np.r_[si, shows[pair_shows][keep]], np.r_[sv, from_episodes[keep]])
 
 
 def imdb_stats(votes, rating_out_of_10):

@@ -13,6 +13,21 @@ POOL = 480  # a member's list re-ranks this many popular titles matching the fil
 ENOUGH_RATINGS = 5  # below this, a member is asked to rate rather than shown "for you"
 
 
+async def show_page(reads: Reads, recommender: Recommender, member: Member | None, page: int) -> MoviePage:
+    """One page of the shows list: for a member who rated anything, re-ranked by the model (shows are
+    items of the same model as movies, so movie ratings alone already order them)."""
+    start = (page - 1) * PAGE_SIZE
+    if member and member.taste and start < POOL and recommender.available:
+        pool = await reads.shows(limit=POOL)
+        scores = recommender.show_scores(member.taste, [t.id for t in pool])
+        if scores is not None:
+            ranked = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -scores[i])]
+            window = ranked[start:start + PAGE_SIZE + 1]
+            return MoviePage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE or len(pool) == POOL, True)
+    found = await reads.shows(skip=start, limit=PAGE_SIZE + 1)
+    return MoviePage(found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, False)
+
+
 @dataclass(frozen=True)
 class MoviePage:
     movies: list[Title]
@@ -52,7 +67,7 @@ async def for_you(reads: Reads, recommender: Recommender, member: Member, k: int
     onboarding = len(member.ratings) < ENOUGH_RATINGS
     exclude = {*member.ratings, *member.not_interested, *(member.not_seen if onboarding else ())}
     # Ask for more than k: the model may know titles the catalog does not list.
-    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(member.ratings, 2 * k, exclude)
+    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(member.taste, 2 * k, exclude)
     ids = ids or []
     titles = await reads.movies_by_id(ids) if ids else {}
     if picked := [titles[i] for i in ids if i in titles][:k]:
@@ -66,7 +81,7 @@ async def because(reads: Reads, recommender: Recommender, member: Member | None,
     their best-rated movies sharing most genres with it. Nothing for a movie they rated already."""
     if not member or not member.ratings or movie.id in member.ratings:
         return []
-    ids = recommender.because(member.ratings, movie.id, k)
+    ids = recommender.because(member.taste, movie.id, k)
     if ids is None:
         liked = [m for m, r in member.ratings.items() if r >= 3.5]
         rated = await reads.movies_by_id(liked)
@@ -88,7 +103,7 @@ async def similar(reads: Reads, recommender: Recommender, member: Member | None,
 
 
 def _rank(recommender: Recommender, member: Member, pool: list[Title]) -> list[Title] | None:
-    scores = recommender.scores(member.ratings, [t.id for t in pool]) if pool else None
+    scores = recommender.scores(member.taste, [t.id for t in pool]) if pool else None
     if scores is None:
         return None
     order = sorted(range(len(pool)), key=lambda i: -scores[i])  # stable: popularity breaks ties

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 from urllib.parse import urlencode
 
+from mybigmovie.recommendations import taste
+
 # Ratings can arrive for a movie before (or without) its listing; such documents are not shown.
 LISTED = {"listed": {"$ne": False}}
 
@@ -88,6 +90,11 @@ class Member:
                    not_seen=frozenset(doc.get("not_seen", ())), not_interested=frozenset(doc.get("not_interested", ())),
                    show_ratings={int(k): float(v) for k, v in doc.get("show_ratings", {}).items()},
                    episode_ratings=dict(doc.get("episode_ratings", {})))
+
+    @property
+    def taste(self) -> dict[int, float]:
+        """Every movie and show they rated, as the recommender's items."""
+        return taste(self.ratings, self.show_ratings, self.episode_ratings)
 
 
 @dataclass(frozen=True)

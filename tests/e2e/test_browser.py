@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from mybigmovie import bootstrap
-from tests.integration.web_harness import CATALOG, REDIS_URL, movie_listed, require_read_models, seed, web_settings
+from tests.integration.web_harness import CATALOG, REDIS_URL, movie_listed, seed, web_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -38,10 +38,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory):
     """``mybigmovie serve`` on a free port, over a fresh database holding CATALOG."""
-    playwright = pytest.importorskip("playwright.async_api", reason="the test extra (playwright) is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Debian's Chromium is not at {CHROMIUM} (make test installs it)")
-    require_read_models("movies")
+    from playwright import async_api as playwright
+
+    assert Path(CHROMIUM).exists(), f"Debian's Chromium is not at {CHROMIUM}: make test installs it"
     var_dir, port = tmp_path_factory.mktemp("e2e-var"), _free_port()
     settings = web_settings(f"e2e_{uuid.uuid4().hex[:10]}", var_dir, port)
     async with bootstrap.services(settings, mongo_url) as services:

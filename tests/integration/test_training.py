@@ -57,3 +57,38 @@ async def test_training_with_no_ratings_says_what_to_do(database, mongo_url, tmp
     async with bootstrap.services(settings, mongo_url) as services:
         with pytest.raises(ValueError, match="no ratings to train on"):
             await train(services)
+
+
+async def test_shows_are_trained_and_ranked_as_items_of_the_same_model(database, mongo_url, tmp_path):
+    import uuid
+
+    from commands import messages as m
+    from domain.accounts import user_id_for
+    from mybigmovie.recommendations import taste
+    from recommender.tv import show_item_id
+
+    settings = dataclasses.replace(load_settings(), database=database.name, var_dir=tmp_path)
+    async with bootstrap.services(settings, mongo_url) as services:
+        await import_sources(services.store, detect(FIXTURES))  # movies, histories and TV shows
+        await services.projector.run_once()
+        shows = services.database[(await services.registry.active("shows")).collection]
+        listed = [s for s in await shows.find({"listed": True}).to_list() if s["episodes"]]
+        assert len(listed) >= 2
+        show = listed[0]
+        season, episode = next(iter(show["episodes"])).split(":")
+        await services.handlers.handle(m.SignUp(command_id=uuid.uuid4().hex, email="tv@example.org",
+                                                password="correct horse", display_name="Tia"))
+        user = user_id_for("tv@example.org")
+        await services.handlers.handle(m.RateShow(command_id=uuid.uuid4().hex, user_id=user, show_id=show["_id"],
+                                                  rating=5.0))
+        await services.handlers.handle(m.RateEpisode(command_id=uuid.uuid4().hex, user_id=user,
+                                                     show_id=listed[1]["_id"], season=int(season),
+                                                     episode=int(episode), rating=1.0))
+        model = await train(services)
+        # the member's show ratings are training data, and every listed show is an item
+        assert user in model.user_ids.tolist()
+        assert {show_item_id(s["_id"]) for s in listed} <= set(model.item_ids.tolist())
+        recommender = Recommender(settings.model_dir)
+        ids = [s["_id"] for s in listed]
+        mine = taste({}, {show["_id"]: 5.0}, {f"{listed[1]['_id']}:{season}:{episode}": 1.0})
+        assert recommender.show_scores(mine, ids) != recommender.show_scores({}, ids)

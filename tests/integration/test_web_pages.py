@@ -70,7 +70,6 @@ async def test_an_error_during_an_htmx_request_is_shown_in_the_message_area(site
 
 
 async def test_search_forgives_a_typo_and_an_unfinished_word(movie_site):
-    pytest.importorskip("projections.catalog_queries", reason="the catalog's search index is not installed")
     assert 'href="/movies/3">The Godfather</a>' in (await movie_site.get("/search?q=godfater")).text
     live = await movie_site.get("/search?q=toy+sto", headers={"HX-Request": "true"})
     assert live.text.lstrip().startswith('<section id="results"') and "Toy Story" in live.text

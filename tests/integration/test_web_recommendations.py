@@ -8,13 +8,12 @@ import json
 import numpy as np
 import pytest
 
+from recommender import artifact
+from recommender.matrix import RatingsMatrix
+from recommender.model import fit
+from recommender.settings import PRESETS
 from tests.integration.web_harness import (CATALOG, catalog, form, sign_up, site, titles, web_client,  # noqa: F401
                                            web_services)
-
-artifact = pytest.importorskip("recommender.artifact", reason="the recommender package is not installed")
-from recommender.matrix import RatingsMatrix  # noqa: E402
-from recommender.model import fit  # noqa: E402
-from recommender.settings import PRESETS  # noqa: E402
 
 
 def publish_tiny_model(model_dir) -> None:

@@ -7,13 +7,11 @@ from datetime import datetime, timezone
 import pytest
 
 from domain import events as e
-from tests.integration.web_harness import (form, require_read_models, seed, sign_up, web_client,  # noqa: F401
-                                           web_services)
+from tests.integration.web_harness import form, seed, sign_up, web_client, web_services  # noqa: F401
 
 
 @pytest.fixture
 async def show_site(web_services, mongo_url):
-    require_read_models("shows")
     episodes = (e.EpisodeEntry(1, 1, "Pilot", "2008-01-20"), e.EpisodeEntry(1, 2, None, "2008-01-27"),
                 e.EpisodeEntry(2, 1, "Seven Thirty-Seven", "2009-03-08"))
     await seed(web_services, [e.ShowListed(

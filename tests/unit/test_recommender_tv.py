@@ -38,3 +38,13 @@ def test_shows_are_recommended_alongside_movies():
     model = fit(RatingsMatrix.from_triples(users, items, ratings), FAST.with_(rating_weight=0.2))
     top = [i for i, _ in ranking.recommend(model, fold_in(model, [100, 101], [5, 5]), k=4)]
     assert show in top
+
+
+def test_show_ratings_keep_string_user_ids_and_integer_item_ids_apart():
+    from recommender.tv import show_item_id, show_ratings
+
+    show = show_item_id("tt0903747")
+    users, items, ratings = show_ratings(["ann"], [show], [5.0], ["bob", "bob"], [show, show], [4.0, 2.0])
+    assert users.tolist() == ["ann", "bob"]
+    assert items.dtype.kind == "i" and items.tolist() == [show, show]
+    assert ratings[0] == 5.0 and 2.0 < ratings[1] < 4.0

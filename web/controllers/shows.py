@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 from commands import messages as m
 from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
-from web.deps import MemberDep, ReadsDep, ServicesDep, require, send
+from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, send
 from web.forms import RatingForm, parse_form, safe_next
-from web.lists import PAGE_SIZE
+from web.lists import show_page
 from web.queries import Reads
 from web.rendering import page, partial, see_other, wants_fragment
 from web.views import Member
@@ -25,11 +25,11 @@ class ShowsController(Controller):
     path = "/shows"
 
     @get("/", name="shows")
-    async def shows(self, request: Request, reads: ReadsDep, member: MemberDep,
+    async def shows(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
                     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
-        found = await reads.shows(skip=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
-        return page(request, "pages/shows.html", block="results", member=member, shows=found[:PAGE_SIZE],
-                    page_number=page_number, has_next=len(found) > PAGE_SIZE)
+        found = await show_page(reads, recommender, member, page_number)
+        return page(request, "pages/shows.html", block="results", member=member, shows=found.movies,
+                    page_number=page_number, has_next=found.has_next, personal=found.personal)
 
     @get("/{show_id:int}", name="show")
     async def show(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: FromPath[int]) -> Template:
