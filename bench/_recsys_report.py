@@ -1,26 +1,7 @@
-"""Printing for the recommender bench: machine line, mean ± std, tables, PASS/FAIL."""
+"""Printing for the recommender bench: mean ± std, tables, PASS/FAIL."""
 from __future__ import annotations
 
-import contextlib
-import os
-import platform
-from pathlib import Path
-
 import numpy as np
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    import numpy
-    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {numpy.__version__}, "
-            f"OPENBLAS_NUM_THREADS={blas}, load avg {load}")
 
 
 def pm(values, digits: int = 4) -> str:

@@ -16,9 +16,8 @@ import random
 import time
 from pathlib import Path
 
-from pymongo import AsyncMongoClient
 
-from bench.common import database_url, machine, percentile
+from bench.common import fresh_store, database_url, machine, percentile
 from commands.importers import detect, import_sources
 from commands.importers.synthetic import SIZES
 from commands.importers.synthetic_import import import_synthetic
@@ -134,14 +133,8 @@ async def main(data: Path, synthetic: int, queries: int) -> None:
     print(f"Catalog benchmark on {machine()}")
     with database_url() as (url, label):
         print(f"Database: {label}")
-        client = AsyncMongoClient(url, tz_aware=True)
-        database = client["bench_catalog"]
-        await client.drop_database(database.name)
-        store = MongoEventStore(database)
-        await store.create_indexes()
-        await run(store, Registry(database), data, synthetic, queries)
-        await client.drop_database(database.name)
-        await client.close()
+        async with fresh_store(url, "bench_catalog") as (_, database, store):
+            await run(store, Registry(database), data, synthetic, queries)
 
 
 if __name__ == "__main__":

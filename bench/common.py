@@ -11,6 +11,9 @@ from mybigmovie.embedded import EmbeddedMongo
 
 
 def machine() -> str:
+    """CPU, cores, memory, versions and the load at the start: what a figure was measured on."""
+    import numpy
+
     cpu = "unknown CPU"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -21,7 +24,9 @@ def machine() -> str:
     with contextlib.suppress(OSError, ValueError):
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f", {kib / 2**20:.0f} GiB RAM"
-    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, numpy {numpy.__version__}, "
+            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, load avg {load}")
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -38,3 +43,21 @@ def database_url():
     with tempfile.TemporaryDirectory(prefix="mybigmovie-bench-") as directory:
         with EmbeddedMongo(Path(directory)) as server:
             yield server.url, "embedded nx-27017"
+
+
+@contextlib.asynccontextmanager
+async def fresh_store(url: str, name: str):
+    """(client, database, store) on an emptied database ``name``, dropped again afterwards."""
+    from pymongo import AsyncMongoClient
+
+    from commands.mongo_store import MongoEventStore
+
+    client = AsyncMongoClient(url, tz_aware=True)
+    await client.drop_database(name)
+    store = MongoEventStore(client[name])
+    await store.create_indexes()
+    try:
+        yield client, client[name], store
+    finally:
+        await client.drop_database(name)
+        await client.close()

@@ -15,9 +15,8 @@ import uuid
 from datetime import datetime, timezone
 
 import numpy as np
-from pymongo import AsyncMongoClient
 
-from bench.common import database_url, machine, percentile
+from bench.common import database_url, fresh_store, machine, percentile
 from commands.mongo_store import MongoEventStore, commit_document, payload
 from domain.events import MovieRated, UserSignedUp
 from projections.registry import Registry
@@ -99,11 +98,7 @@ async def lay_down_ratings(database, total: int, seed: int = 0) -> None:
         await database.events.insert_many(chunk)
 
 
-async def replay_time(client: AsyncMongoClient, total: int) -> None:
-    database = client[f"bench_replay_{total}"]
-    await client.drop_database(database.name)
-    store = MongoEventStore(database)
-    await store.create_indexes()
+async def replay_time(store: MongoEventStore, database, total: int) -> None:
     started = time.perf_counter()
     await lay_down_ratings(database, total)
     laid = time.perf_counter() - started
@@ -119,24 +114,19 @@ async def replay_time(client: AsyncMongoClient, total: int) -> None:
     print(f"  replay of {head:,} events (every read model): {seconds:6.1f} s, {head / seconds:,.0f} events/s   "
           f"(bare read_all scan {scan:5.1f} s, ratio {seconds / scan:3.1f}x; laying the log down took {laid:.0f} s)"
           + verdict)
-    await client.drop_database(database.name)
 
 
 async def main(replay_sizes: list[int]) -> None:
     print(f"Event store benchmark on {machine()}")
     with database_url() as (url, label):
         print(f"Database: {label}")
-        client = AsyncMongoClient(url, tz_aware=True)
-        database = client["bench_store"]
-        await client.drop_database(database.name)
-        store = MongoEventStore(database)
-        await store.create_indexes()
-        await append_latency(store, database)
-        await batch_throughput(store)
-        await scan_throughput(store, database)
+        async with fresh_store(url, "bench_store") as (_, database, store):
+            await append_latency(store, database)
+            await batch_throughput(store)
+            await scan_throughput(store, database)
         for size in replay_sizes:
-            await replay_time(client, size)
-        await client.close()
+            async with fresh_store(url, f"bench_replay_{size}") as (_, database, store):
+                await replay_time(store, database, size)
 
 
 if __name__ == "__main__":

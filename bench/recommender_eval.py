@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 from bench import (  # noqa: E402
     _recsys_accuracy, _recsys_coldstart, _recsys_prior, _recsys_ranking, _recsys_scale, _recsys_select)
 from bench._recsys_data import data_dir  # noqa: E402
-from bench._recsys_report import Targets, machine  # noqa: E402
+from bench._recsys_report import Targets  # noqa: E402
+from bench.common import machine  # noqa: E402
 
 SECTIONS = ("ranking", "rmse", "coldstart", "prior", "scale")
 
