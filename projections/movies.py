@@ -64,12 +64,17 @@ class Movies:
         return movie
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
-        await collection.create_index([("_pos", ASCENDING)], name="position")  # for the search index's refresh
-        await collection.create_index([("popularity", DESCENDING)], name="popularity")
-        await collection.create_index([("damped_mean", DESCENDING), ("rating_count", DESCENDING), ("title", ASCENDING)],
-                                      name="best_rated")  # the pages' "popular" order
-        await collection.create_index([("genres", ASCENDING)], name="genres")  # query with $in (nx-27017)
-        await collection.create_index([("year", ASCENDING)], name="year")
+        await catalog_indexes(collection)
+
+
+async def catalog_indexes(collection: AsyncCollection) -> None:
+    """The indexes the pages and the search index use, on movies and shows alike."""
+    await collection.create_index([("_pos", ASCENDING)], name="position")  # for the search index's refresh
+    await collection.create_index([("popularity", DESCENDING)], name="popularity")
+    await collection.create_index([("damped_mean", DESCENDING), ("rating_count", DESCENDING), ("title", ASCENDING)],
+                                  name="best_rated")  # the pages' "popular" order
+    await collection.create_index([("genres", ASCENDING)], name="genres")  # query with $in (nx-27017)
+    await collection.create_index([("year", ASCENDING)], name="year")
 
 
 def rating_figures(reference: dict | None, count: int, total: float) -> dict:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Hashable, Iterable
 
-from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from domain import events as e
 from projections.catalog_port import SHOWS
-from projections.movies import listing_fields, rating_figures
+from projections.movies import catalog_indexes, listing_fields, rating_figures
 
 IMDB_VOTES_PER_RATING = 25  # Shawshank: ~3M IMDb votes, ~120k ml-latest ratings
 
@@ -53,12 +52,7 @@ class Shows:
         return _derive(show)
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
-        await collection.create_index([("_pos", ASCENDING)], name="position")  # for the search index's refresh
-        await collection.create_index([("popularity", DESCENDING)], name="popularity")
-        await collection.create_index([("damped_mean", DESCENDING), ("rating_count", DESCENDING), ("title", ASCENDING)],
-                                      name="best_rated")  # the pages' "popular" order
-        await collection.create_index([("genres", ASCENDING)], name="genres")  # query with $in (nx-27017)
-        await collection.create_index([("year", ASCENDING)], name="year")
+        await catalog_indexes(collection)
 
 
 def _episode(season: int, number: int, title: str | None, airdate: str | None, imdb_rating: float | None,
