@@ -9,9 +9,9 @@ from projections.registry import Generation, Registry
 from projections.runner import Progress, Projection, catch_up
 
 # Replay folds this many events in memory before writing: a user with 500 ratings in the history
-# is then written a handful of times, not 500 times.
-_FLUSH_EVERY = 250_000
-_PAGE_SIZE = 5_000
+# is then written once, not 500 times (the documents stay in memory between flushes).
+_FLUSH_EVERY = 1_000_000
+_PAGE_SIZE = 10_000
 
 
 async def replay(store: EventStore, registry: Registry, projections: Sequence[Projection],

@@ -41,16 +41,29 @@ class Conflict(Exception):
 
 
 class Batch:
-    """Documents being folded, written back together; remembers the position each was loaded at."""
+    """Documents being folded, written back together; remembers the position each was loaded at.
 
-    def __init__(self, projection: Projection, collection: AsyncCollection) -> None:
-        self.projection, self.collection = projection, collection
+    A ``private`` batch builds a collection that was empty when it started and that nobody else
+    writes (a replay's new generation): it never asks the database for a document, since the only
+    ones there are those it wrote itself, and it keeps them across flushes (up to ``keep`` of them),
+    so the log can stream in while it folds instead of waiting on a lookup every page.
+    """
+
+    def __init__(self, projection: Projection, collection: AsyncCollection, private: bool = False,
+                 keep: int = 500_000) -> None:
+        self.projection, self.collection, self.private, self.keep = projection, collection, private, keep
         self.documents: dict[Hashable, dict] = {}
         self.loaded_at: dict[Hashable, int | None] = {}
+        self.written: set[Hashable] = set()  # private batches: keys flushed and no longer held
 
     async def fold(self, page: list[Recorded]) -> None:
         touched = [(key, recorded) for recorded in page for key in self.projection.keys(recorded.event)]
         await self._load({key for key, _ in touched} - self.documents.keys())
+        # Folding is pure CPU: in a thread, the event loop meanwhile sends the next page's request
+        # and takes in its reply, so the database works while this process folds.
+        await asyncio.to_thread(self._apply, touched)
+
+    def _apply(self, touched: list[tuple[Hashable, Recorded]]) -> None:
         for key, recorded in touched:
             document = self.documents.get(key)
             if document is not None and document["_pos"] >= recorded.position:
@@ -60,11 +73,11 @@ class Batch:
             self.documents[key] = document
 
     async def _load(self, keys: set) -> None:
-        if not keys:
-            return
-        async for document in self.collection.find({"_id": {"$in": list(keys)}}):
-            self.documents[document["_id"]] = document
-            self.loaded_at[document["_id"]] = document["_pos"]
+        wanted = keys & self.written if self.private else keys
+        if wanted:
+            async for document in self.collection.find({"_id": {"$in": list(wanted)}}):
+                self.documents[document["_id"]] = document
+                self.loaded_at[document["_id"]] = document["_pos"]
         for key in keys - self.loaded_at.keys():
             self.loaded_at[key] = None
 
@@ -77,15 +90,24 @@ class Batch:
             document = {**document, "_id": key}
             writes.append(InsertOne(document) if before is None else ReplaceOne({"_id": key, "_pos": before}, document))
         replaces = sum(isinstance(write, ReplaceOne) for write in writes)
-        self.documents.clear(), self.loaded_at.clear()
-        if not writes:
-            return
-        try:
-            result = await self.collection.bulk_write(writes, ordered=False)
-        except BulkWriteError as error:
-            raise Conflict(str(error.details.get("writeErrors", [])[:1])) from None
-        if result.matched_count != replaces:
-            raise Conflict(f"{replaces - result.matched_count} documents changed under this runner")
+        if not self.private:  # a conflict re-folds onto fresh documents, so none are held
+            self.documents.clear(), self.loaded_at.clear()
+        if writes:
+            try:
+                result = await self.collection.bulk_write(writes, ordered=False)
+            except BulkWriteError as error:
+                raise Conflict(str(error.details.get("writeErrors", [])[:1])) from None
+            if result.matched_count != replaces:
+                raise Conflict(f"{replaces - result.matched_count} documents changed under this runner")
+        if self.private:
+            self._hold_what_was_written()
+
+    def _hold_what_was_written(self) -> None:
+        if len(self.documents) <= self.keep:
+            self.loaded_at = {key: document["_pos"] for key, document in self.documents.items()}
+        else:
+            self.written |= self.documents.keys()
+            self.documents.clear(), self.loaded_at.clear()
 
 
 @dataclass
@@ -118,20 +140,25 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
         generation = building[projection.name] if building else await registry.active(projection.name)
         collection = registry.database[generation.collection]
         await projection.create_indexes(collection)
-        lanes[projection.name] = Lane(projection, generation, Batch(projection, collection), generation.checkpoint)
+        private = building is not None and generation.checkpoint == 0  # a new generation, still empty
+        lanes[projection.name] = Lane(projection, generation, Batch(projection, collection, private),
+                                      generation.checkpoint)
     done: dict[str, Generation] = {}
     head = await store.head()
+    # Events since the last flush, kept to fold again after a conflict; private batches have none.
+    refoldable = any(not lane.batch.private for lane in lanes.values())
     unflushed: list[Recorded] = []
+    pending = 0
 
     async def commit() -> None:
-        nonlocal unflushed
+        nonlocal unflushed, pending
         for name, lane in list(lanes.items()):
             await _flush(lane.batch, lane.new(unflushed))
             lane.generation = replace(lane.generation, checkpoint=unflushed[-1].position)
             if building is None and not await registry.save_checkpoint(lane.generation, lane.generation.checkpoint):
                 done[name] = await registry.active(name)  # a replay switched this generation away
                 del lanes[name]
-        unflushed = []
+        unflushed, pending = [], 0
 
     after = min((lane.start for lane in lanes.values()), default=head)
     next_page = asyncio.ensure_future(store.read_all(after=after, limit=page_size))
@@ -139,8 +166,9 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
         next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size))
         for lane in lanes.values():
             await lane.batch.fold(lane.new(page))
-        unflushed += page
-        if len(unflushed) >= flush_every or len(page) < page_size:
+        unflushed += page if refoldable else page[-1:]
+        pending += len(page)
+        if pending >= flush_every or len(page) < page_size:
             await commit()
         if progress:
             progress(page[-1].position, max(head, page[-1].position))
