@@ -24,7 +24,8 @@ from recommender.catalog import with_catalog_items
 from recommender.cli import publish
 from projections.user_profiles import NAME as USER_PROFILES
 from recommender.matrix import RatingsMatrix
-from recommender.model import Model
+from recommender.evaluation import rmse
+from recommender.model import Model, predict
 from recommender.prior import content_features
 from recommender.settings import PRESETS
 from recommender.tv import show_item_id, show_ratings
@@ -50,7 +51,16 @@ async def train(services: Services, preset: str = "fast", include_synthetic: boo
     catalog = await _catalog(services)
     return await asyncio.to_thread(
         publish, matrix, services.settings.model_dir, PRESETS[preset], 0, trained_up_to, keep, progress,
-        partial(_with_catalog, catalog=catalog))
+        partial(_finish, matrix=matrix, catalog=catalog))
+
+
+def _finish(model: Model, matrix: RatingsMatrix, catalog: list[dict]) -> Model:
+    """Record what the model was trained on and how well it fits it, then add the untrained catalog."""
+    sample = np.random.default_rng(0).choice(len(matrix), size=min(len(matrix), 100_000), replace=False)
+    fitted = predict(model, matrix.users[sample], matrix.items[sample])
+    model.metrics.update(ratings=len(matrix), users=matrix.n_users, rated_titles=matrix.n_items,
+                         train_rmse=round(rmse(fitted, matrix.ratings[sample]), 4))
+    return _with_catalog(model, catalog)
 
 
 async def _site_show_ratings(services: Services) -> tuple[list, list, list]:

@@ -37,6 +37,9 @@ async def test_train_publishes_a_model_that_ranks_never_rated_catalog_titles_too
     listed = {d["_id"] for d in await movies.find({"listed": True}, projection={"_id": 1}).to_list()}
     assert listed <= rated  # every listed title has a score, rated in the history or not
     assert not (services.settings.model_dir / "TRAINING").exists()
+    saved = load_latest(services.settings.model_dir)
+    assert saved.metrics["ratings"] > 0 and 0 < saved.metrics["train_rmse"] < 1.2
+    assert saved.version == model.version and saved.training_seconds > 0
     assert not await needs_training(services)
 
 
