@@ -107,9 +107,10 @@ def prune(directory, keep: int = 3) -> None:
 class ModelHolder:
     """Thread-safe access to the newest model of a directory, swapped in without restarts.
 
-    `get()` never waits for a load: at most every `check_every` seconds it
-    stats the LATEST pointer; when that changed, one background thread loads
-    the new model and swaps the reference (an atomic assignment).
+    At most every `check_every` seconds `get()` stats the LATEST pointer; when
+    that changed, one background thread loads the new model and swaps the
+    reference (an atomic assignment), so readers never wait. The first model is
+    the exception: with none to serve meanwhile, the call that notices it loads it.
     """
 
     def __init__(self, directory, check_every: float = 5.0, clock=time.monotonic):
@@ -133,7 +134,10 @@ class ModelHolder:
             self._next_check = now + self.check_every
             stamp = self._pointer_stamp()
             if stamp != self._stamp and self._loading.acquire(blocking=False):
-                threading.Thread(target=self._reload, args=(stamp,), daemon=True).start()
+                if self._model is None:  # the first model: nothing to keep serving, so load it now
+                    self._reload(stamp)
+                else:
+                    threading.Thread(target=self._reload, args=(stamp,), daemon=True).start()
         return self._model
 
     def _reload(self, stamp) -> None:

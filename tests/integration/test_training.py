@@ -46,10 +46,14 @@ async def test_train_publishes_a_model_that_ranks_never_rated_catalog_titles_too
 async def test_a_new_model_is_picked_up_without_a_restart(services):
     recommender = Recommender(services.settings.model_dir, check_every=0)  # the site looks every 5 s
     assert recommender.model() is None and recommender.status().state == "none"
-    await train(services)
-    recommender.model()  # notices the new model and loads it in the background
+    first = await train(services)
+    # the first model is served from the first call that notices it (nothing to serve meanwhile)
+    assert recommender.model().version == first.version and recommender.status().state == "ready"
+    # a newer one is swapped in by a background load, the old one serving until it is ready
+    second = await train(services)
+    recommender.model()
     recommender.wait_for_swap()
-    assert recommender.model() is not None and recommender.status().state == "ready"
+    assert recommender.model().version == second.version
     # and a member the model never saw gets a personal order from their first ratings (fold-in)
     ids = recommender.model().item_ids[:50].tolist()
     assert recommender.scores({}, ids) != recommender.scores({ids[0]: 5.0, ids[1]: 0.5}, ids)
