@@ -58,12 +58,17 @@ async def batch_throughput(store: MongoEventStore, batches: int = 200, size: int
     print(f"  batch append ({batches} x {size} events): {batches * size / seconds:,.0f} events/s")
 
 
-async def scan_throughput(store: MongoEventStore, database) -> None:
-    head = await store.head()
+async def timed_scan(store: MongoEventStore) -> float:
+    """Seconds to read the whole log through read_all, page by page."""
     started, after = time.perf_counter(), 0
     while page := await store.read_all(after=after, limit=5000):
         after = page[-1].position
-    ours = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+async def scan_throughput(store: MongoEventStore, database) -> None:
+    head = await store.head()
+    ours = await timed_scan(store)
     started = time.perf_counter()
     await database.events.find({}).to_list()
     bare = time.perf_counter() - started
@@ -103,10 +108,7 @@ async def replay_time(store: MongoEventStore, database, total: int) -> None:
     await lay_down_ratings(database, total)
     laid = time.perf_counter() - started
     head = await store.head()
-    started, after = time.perf_counter(), 0
-    while page := await store.read_all(after=after, limit=5000):
-        after = page[-1].position
-    scan = time.perf_counter() - started
+    scan = await timed_scan(store)
     started = time.perf_counter()
     await replay(store, Registry(database), all_projections())
     seconds = time.perf_counter() - started

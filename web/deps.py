@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable
 
 from anyio import to_thread
 from argon2 import PasswordHasher
@@ -12,10 +13,11 @@ from litestar.di import NamedDependency, Provide
 
 from commands.messages import Command
 from domain.accounts import user_id_for
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from mybigmovie.bootstrap import Services
-from web.queries import Reads
 from mybigmovie.recommendations import Recommender
+from web.forms import parse_form
+from web.queries import Reads
 from web.security import LoginThrottle
 from web.views import Member
 
@@ -70,6 +72,16 @@ async def send(services: Services, command: Command) -> None:
     position = await services.handlers.handle(command)
     if position:
         await services.projector.wait_until(position, timeout=2)
+
+
+async def submit(request: Request, services: Services, member: Member, form_type: type,
+                 command: Callable[[Any, str], Command]) -> str | None:
+    """A member's form turned into a command and sent; the domain's objection in words, or None."""
+    try:
+        await send(services, command(await parse_form(request, form_type), member.user_id))
+    except DomainError as problem:
+        return str(problem)
+    return None
 
 
 @functools.cache

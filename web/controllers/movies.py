@@ -9,13 +9,12 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
-from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
-from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, send
-from web.forms import CommandForm, MarkForm, RatingForm, parse_form, safe_next
+from mybigmovie.recommendations import Recommender
+from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
+from web.forms import CommandForm, MarkForm, RatingForm, safe_next
 from web.lists import because, movie_page, similar
 from web.queries import Reads
-from mybigmovie.recommendations import Recommender
 from web.rendering import page, partial, see_other, wants_fragment
 from web.views import Member, MovieFilter
 
@@ -84,11 +83,7 @@ async def _act(request: Request, reads: Reads, recommender: Recommender, service
                movie_id: int, form_type: type[CommandForm], command: Callable[..., m.Command]) -> Template | Redirect:
     """Parse the form, send the command and answer: with the movie's widget for htmx (the page's
     lists refresh on the "rated" event), else by sending the browser back where it was."""
-    error = None
-    try:
-        await send(services, command(await parse_form(request, form_type), member.user_id))
-    except DomainError as problem:
-        error = str(problem)
+    error = await submit(request, services, member, form_type, command)
     back = safe_next((await request.form()).get("next"), f"/movies/{movie_id}")
     if not wants_fragment(request):
         if error:

@@ -9,10 +9,10 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
-from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
-from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, send
-from web.forms import RatingForm, parse_form, safe_next
+from mybigmovie.recommendations import Recommender
+from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
+from web.forms import RatingForm, safe_next
 from web.lists import show_page
 from web.queries import Reads
 from web.rendering import page, partial, see_other, wants_fragment
@@ -62,11 +62,7 @@ async def _show_page(request: Request, reads: Reads, member: Member | None, show
 
 async def _rate(request: Request, reads: Reads, services: Services, member: Member, show_id: int,
                 episode: tuple[int, int] | None, command: Callable[..., m.Command]) -> Template | Redirect:
-    error = None
-    try:
-        await send(services, command(await parse_form(request, RatingForm), member.user_id))
-    except DomainError as problem:
-        error = str(problem)
+    error = await submit(request, services, member, RatingForm, command)
     back = safe_next((await request.form()).get("next"), f"/shows/{show_id}")
     if not wants_fragment(request):
         return await _show_page(request, reads, member, show_id, error) if error else see_other(back)
