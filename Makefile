@@ -1,5 +1,7 @@
 # The two commands: `make run` serves the whole site, `make test` runs every test.
-.PHONY: run test bench clean-db
+# `make lock` re-resolves requirements.lock, `make audit` checks it against published advisories
+# (docs/DEPENDENCIES.md).
+.PHONY: run test bench lock audit clean-db
 
 run:
 	@scripts/setup-venv.sh
@@ -15,6 +17,12 @@ test:
 bench:
 	@scripts/setup-venv.sh bench
 	@.venv/bin/python -m bench.run_all $(BENCH_ARGS)
+
+lock:
+	@scripts/lock.sh
+
+audit:
+	@scripts/audit.sh
 
 clean-db:
 	rm -rf var/db

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv and install the project with the extras named in $1 (e.g. "test"), once per
-# change of pyproject.toml. Works on a fresh Debian with only Python 3.11: installs python3-venv
-# through apt when the interpreter lacks it.
+# Create .venv and install the project with the extras named in $1 (e.g. "test"), with
+# requirements.lock as constraints (the resolved, audited set: docs/DEPENDENCIES.md), once per
+# change of pyproject.toml or requirements.lock. Works on a fresh Debian with only Python 3.11:
+# installs python3-venv through apt when the interpreter lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -16,11 +17,15 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras:-base}"
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   spec="."
   [ -n "$extras" ] && spec=".[${extras}]"
-  .venv/bin/python -m pip install --quiet -e "$spec"
+  if ! .venv/bin/python -m pip install --quiet -c requirements.lock -e "$spec"; then
+    echo "pip could not install $spec within requirements.lock: if pyproject.toml changed a pin," \
+      "run 'make lock' (docs/DEPENDENCIES.md)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
