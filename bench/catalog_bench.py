@@ -116,6 +116,23 @@ async def search_latency(registry: Registry, count: int) -> None:
         samples.append(time.perf_counter() - begun)
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
     report(f"search p95 over {len(mix)} queries (p50 {_time(p50)})", p95, 0.030)
+    await search_worst_cases(index, p50)
+
+
+# What an attacker types: the longest words of the most common letters (every typo of each is
+# looked up), as many words as fit, text that folding expands, one letter, the commonest words.
+WORST = {"one letter": "a", "common words": "the of and a in to", "8 words of 40 letters": " ".join(["e" * 40] * 8),
+         "8 distinct long words": " ".join(c * 40 for c in "etaoinsr"), "ligatures that fold longer": "\ufb03" * 5000,
+         "100 KB of words": "star wars " * 10_000, "typos of long common words": "theeee lovvve storyyy nighttt " * 3}
+
+
+async def search_worst_cases(index: SearchIndex, typical: float) -> None:
+    """CPU time of the costliest queries we could think of; each must stay under ~50 ms."""
+    for label, text in WORST.items():
+        begun = time.process_time()
+        await catalog_queries.search(index, text)
+        seconds = time.process_time() - begun
+        report(f"search worst case: {label} (CPU)", seconds, 0.050, f"   {seconds / typical:.0f}x a typical query")
 
 
 def _typed(rng: random.Random, title: str) -> str:

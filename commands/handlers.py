@@ -2,21 +2,26 @@
 
 ``CommandHandlers.handle`` returns the position of the last event appended (when the command changed
 nothing, of the last event it decided on), which the web layer waits for before it renders
-(read-your-writes).
+(read-your-writes). Personal data is sealed with the member's key (commands/keyring.py) before it
+is decided on, so it never enters the log in clear.
 """
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timezone
-from typing import Callable, Protocol
+from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable, Protocol
 
 from commands import messages as m
+from commands.keyring import Keyring
 from commands.store import EventStore
 from domain import accounts
 from domain.accounts import Account, Stamp
-from domain.errors import ConcurrencyError, InvalidInput
+from domain.errors import ConcurrencyError, EmailTaken, InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+# A claim on an address whose sign-up never got its event in (the process died between the two)
+# is given up after this long, so the address can sign up again.
+ABANDONED_CLAIM = timedelta(minutes=10)
 
 
 class Catalog(Protocol):
@@ -29,62 +34,142 @@ class Catalog(Protocol):
     async def has_episode(self, show_id: int, season: int, episode: int) -> bool: ...
 
 
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    return password
+
+
 class CommandHandlers:
-    def __init__(self, store: EventStore, catalog: Catalog, hash_password: Callable[[str], str],
+    def __init__(self, store: EventStore, catalog: Catalog, keyring: Keyring,
+                 hash_password: Callable[[str], Awaitable[str]],
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.store, self.catalog, self.hash_password, self.clock = store, catalog, hash_password, clock
+        self.store, self.catalog, self.keyring, self.hash_password, self.clock = (
+            store, catalog, keyring, hash_password, clock)
+        self._handlers: dict[type, Callable] = {
+            m.SignUp: self._sign_up, m.VerifyEmail: self._verify_email, m.ResetPassword: self._reset_password,
+            m.ChangePassword: self._change_password, m.ChangeEmail: self._change_email,
+            m.EndSessions: self._end_sessions, m.DeleteAccount: self._delete_account,
+            m.RateMovie: self._rate_movie, m.RemoveMovieRating: self._remove_movie_rating,
+            m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
+            m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
+            m.RecordPicksEmailed: self._record_picks_emailed}
 
     async def handle(self, command: m.Command) -> int:
-        handler = getattr(self, f"_{type(command).__name__}")
-        return await handler(m.validated(command))
+        return await self._handlers[type(command)](m.validated(command))
 
-    async def _SignUp(self, c: m.SignUp) -> int:
-        if len(c.password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters long.")
-        password_hash = await asyncio.to_thread(self.hash_password, c.password)  # argon2 takes ~50 ms of CPU
-        user_id = accounts.user_id_for(c.email)
-        # A conflict here means the address was taken meanwhile: deciding again says so.
-        return await self._run(c, user_id, lambda a, s: accounts.sign_up(a, s, c.email, c.display_name, password_hash))
+    # --- accounts ------------------------------------------------------------------------------
 
-    async def _RateMovie(self, c: m.RateMovie) -> int:
+    async def _sign_up(self, c: m.SignUp) -> int:
+        """Raises EmailTaken (with the owner's id) when the address has an account: the caller
+        tells the owner by e-mail, and answers whoever typed it exactly as for a new address."""
+        email, name = accounts.normalize_email(c.email), accounts.check_display_name(c.display_name)
+        user_id = accounts.new_user_id(c.command_id, email)
+        # Hashed first, whether or not the address is taken: both answers cost the same time.
+        password_hash = await self.hash_password(check_password(c.password))
+        await self._claim(user_id, email, c.command_id)
+        personal = await self.keyring.seal(user_id, {"email": email, "display_name": name,
+                                                     "password_hash": password_hash})
+        return await self._run(c, user_id, lambda a, s: accounts.sign_up(a, s, personal))
+
+    async def _claim(self, user_id: str, email: str, command_id: str) -> None:
+        try:
+            await self.keyring.claim(user_id, email, command_id)
+        except EmailTaken:
+            holder = await self.keyring.claimed_by(email)
+            if holder is None or not await self._abandoned(*holder):
+                raise
+            await self.keyring.release(*holder[:2])
+            await self.keyring.claim(user_id, email, command_id)
+
+    async def _abandoned(self, user_id: str, command_id: str, claimed_at: datetime) -> bool:
+        if claimed_at.tzinfo is None:
+            claimed_at = claimed_at.replace(tzinfo=timezone.utc)
+        return (self.clock() - claimed_at > ABANDONED_CLAIM
+                and not await self.store.read_stream(accounts.stream_for(user_id)))
+
+    async def _verify_email(self, c: m.VerifyEmail) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.verify_email(a, s, c.email_version))
+
+    async def _reset_password(self, c: m.ResetPassword) -> int:
+        sealed = await self._sealed_hash(c.user_id, c.password)
+        return await self._run(c, c.user_id, lambda a, s: accounts.change_password(
+            a, s, sealed, "reset", c.password_version))
+
+    async def _change_password(self, c: m.ChangePassword) -> int:
+        sealed = await self._sealed_hash(c.user_id, c.password)
+        return await self._run(c, c.user_id, lambda a, s: accounts.change_password(a, s, sealed, "change", 0))
+
+    async def _sealed_hash(self, user_id: str, password: str):
+        return await self.keyring.seal(user_id, {"password_hash": await self.hash_password(check_password(password))})
+
+    async def _change_email(self, c: m.ChangeEmail) -> int:
+        email = accounts.normalize_email(c.new_email)
+        account = await self._account(c.user_id)
+        accounts.check_email_link(account, c.email_version)  # before the address moves, not just before the append
+        await self.keyring.move(c.user_id, email)  # EmailTaken if another account has it meanwhile
+        sealed = await self.keyring.seal(c.user_id, {"email": email})
+        return await self._run(c, c.user_id, lambda a, s: accounts.change_email(a, s, sealed, c.email_version))
+
+    async def _end_sessions(self, c: m.EndSessions) -> int:
+        return await self._run(c, c.user_id, accounts.end_sessions)
+
+    async def _delete_account(self, c: m.DeleteAccount) -> int:
+        # The key goes first: should anything fail after it, the member's data is already unreadable
+        # (never the other way round), and sending the command again completes the deletion.
+        await self.keyring.shred(c.user_id)
+        return await self._run(c, c.user_id, lambda a, s: accounts.delete_account(a, s, c.keep_ratings))
+
+    # --- ratings and lists ---------------------------------------------------------------------
+
+    async def _rate_movie(self, c: m.RateMovie) -> int:
         exists = await self.catalog.has_movie(c.movie_id)
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_movie(a, s, c.movie_id, c.rating, exists))
 
-    async def _RemoveMovieRating(self, c: m.RemoveMovieRating) -> int:
+    async def _remove_movie_rating(self, c: m.RemoveMovieRating) -> int:
         return await self._run(c, c.user_id, lambda a, s: accounts.remove_movie_rating(a, s, c.movie_id))
 
-    async def _MarkNotSeen(self, c: m.MarkNotSeen) -> int:
+    async def _mark_not_seen(self, c: m.MarkNotSeen) -> int:
         exists = await self.catalog.has_movie(c.movie_id)
         return await self._run(c, c.user_id, lambda a, s: accounts.set_not_seen(a, s, c.movie_id, c.marked, exists))
 
-    async def _MarkNotInterested(self, c: m.MarkNotInterested) -> int:
+    async def _mark_not_interested(self, c: m.MarkNotInterested) -> int:
         exists = await self.catalog.has_movie(c.movie_id)
         return await self._run(
             c, c.user_id, lambda a, s: accounts.set_not_interested(a, s, c.movie_id, c.marked, exists))
 
-    async def _RateShow(self, c: m.RateShow) -> int:
+    async def _rate_show(self, c: m.RateShow) -> int:
         exists = await self.catalog.has_show(c.show_id)
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_show(a, s, c.show_id, c.rating, exists))
 
-    async def _RateEpisode(self, c: m.RateEpisode) -> int:
+    async def _rate_episode(self, c: m.RateEpisode) -> int:
         exists = await self.catalog.has_episode(c.show_id, c.season, c.episode)
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_episode(
             a, s, c.show_id, c.season, c.episode, c.rating, exists))
 
-    async def _RecordPicksEmailed(self, c: m.RecordPicksEmailed) -> int:
+    async def _record_picks_emailed(self, c: m.RecordPicksEmailed) -> int:
         return await self._run(c, c.user_id, lambda a, s: accounts.record_picks_emailed(a, s, c.occasion, c.movie_ids))
 
-    async def handled(self, command_id: str) -> bool:
-        """Whether a command with this id has already been recorded."""
-        return await self.store.positions_of(Stamp.first_event_id(command_id)) is not None
+    # --- the loop every handler shares -----------------------------------------------------------
+
+    async def handled(self, user_id: str, command_id: str) -> bool:
+        """Whether this member's command with this id has already been recorded."""
+        return await self.store.positions_of(Stamp(accounts.stream_for(user_id), command_id, self.clock()).event_id(0)) \
+            is not None
+
+    async def _account(self, user_id: str) -> Account:
+        history = await self.store.read_stream(accounts.stream_for(user_id))
+        return Account.from_events(user_id, (r.event for r in history))
 
     async def _run(self, command: m.Command, user_id: str, decide, attempts: int = 5) -> int:
         """Decide on fresh state and append; on a concurrent change, decide again on the newer state."""
         stream = accounts.stream_for(user_id)
         stamp = Stamp(stream, command.command_id, self.clock())
         for attempt in range(attempts):
-            if done := await self.store.positions_of(Stamp.first_event_id(command.command_id)):
-                return done[-1]  # the same command came before (a double-submitted form)
+            # The same command came before (a double-submitted form): its id is scoped to this
+            # stream by the stamp, so it can only ever match this member's own earlier command.
+            if done := await self.store.positions_of(stamp.event_id(0)):
+                return done[-1]
             history = await self.store.read_stream(stream)
             events = decide(Account.from_events(user_id, (r.event for r in history)), stamp)
             if not events:  # nothing to change: the state decided on is as of the stream's last event

@@ -26,6 +26,39 @@ class SignUp(Command, frozen=True, kw_only=True):
     display_name: str
 
 
+class VerifyEmail(Command, frozen=True, kw_only=True):
+    user_id: str
+    email_version: int
+
+
+class ResetPassword(Command, frozen=True, kw_only=True):
+    user_id: str
+    password: str
+    password_version: int  # the password the reset link was made for: the link works once
+
+
+class ChangePassword(Command, frozen=True, kw_only=True):
+    """Sent only after the member's current password was checked."""
+
+    user_id: str
+    password: str
+
+
+class ChangeEmail(Command, frozen=True, kw_only=True):
+    user_id: str
+    new_email: str
+    email_version: int  # the address the confirmation link replaces: the link works once
+
+
+class EndSessions(Command, frozen=True, kw_only=True):
+    user_id: str
+
+
+class DeleteAccount(Command, frozen=True, kw_only=True):
+    user_id: str
+    keep_ratings: bool
+
+
 class RateMovie(Command, frozen=True, kw_only=True):
     user_id: str
     movie_id: int

@@ -18,6 +18,7 @@ Readers accept only a contiguous run of positions: a gap means an insert is not 
 from __future__ import annotations
 
 import asyncio
+import re
 import random
 from datetime import datetime, timezone
 from typing import Sequence
@@ -130,6 +131,32 @@ class MongoEventStore:
                 if len(result) == limit:
                     return result
         return result
+
+    async def rewrite_commit(self, events: Sequence[Event], from_stream: str) -> None:
+        """For one-off migrations only (the log is otherwise never changed): replace the events of the
+        commit whose first event is ``events[0]`` — same ids, same positions — moving it from
+        ``from_stream`` to the events' stream. Run with no writer appending to either stream."""
+        ids = check_batch(events[0].stream, events)
+        # The ids are compared here, not in the filter: nx-27017 cannot match a whole array.
+        found = await self._commits.find_one({"_id": ids[0], "stream": from_stream}, projection={"ids": 1})
+        if found is None or list(found["ids"]) != ids:
+            raise ConcurrencyError(f"commit {ids[0]!r} is not in stream {from_stream!r} with these ids")
+        await self._commits.update_one({"_id": ids[0], "stream": from_stream},
+                                       {"$set": {"stream": events[0].stream,
+                                                 "events": [payload(event) for event in events]}})
+
+    async def read_commits(self, stream: str) -> list[list[Recorded]]:
+        """The stream's events grouped by the commit they were appended in (migrations)."""
+        commits = await self._commits.find({"stream": stream}).sort("version", ASCENDING).to_list()
+        return [_unpack(commit) for commit in commits]
+
+    async def streams_with(self, event_type: str, prefix: str) -> list[str]:
+        """The streams starting with ``prefix`` that hold an event tagged ``event_type`` (migrations)."""
+        # A filter into the array, not a projection of "events.type" (nx-27017 drops such a projection;
+        # tests/contracts/test_backend_differences.py). No index covers events.type: a one-off scan.
+        found = self._commits.find({"stream": {"$regex": f"^{re.escape(prefix)}"}, "events.type": event_type},
+                                   projection={"stream": 1})
+        return sorted({commit["stream"] async for commit in found})
 
     async def wait_for(self, after: int, timeout: float) -> bool:
         deadline = asyncio.get_running_loop().time() + timeout

@@ -12,24 +12,28 @@ from datetime import datetime
 from typing import Iterable
 
 from domain import events as e
-from domain.errors import EmailTaken, InvalidInput, InvalidRating, UnknownTitle, UnknownUser
+from domain.errors import (EmailTaken, InvalidInput, InvalidLink, InvalidRating, UnknownTitle, UnknownUser,
+                           UnverifiedAccount)
 
-# Fixed forever: user ids are derived from the e-mail address with it (see user_id_for).
+# Fixed forever: new user ids are derived with it (see new_user_id).
 _USERS = uuid.UUID("4b0a1c56-2f5e-4d6e-9a43-6d2b8f1e7c10")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_email(email: str) -> str:
+    """One strict mailbox: ``local@domain``, lower-cased, no display name, no list, no comment.
+    (The web layer checks the full syntax with email-validator first; this is the domain's floor.)"""
     email = email.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    if len(email) > 254 or not _EMAIL.match(email) or any(c in email for c in ',;<>()[]"\\:'):
         raise InvalidInput("Please enter a valid e-mail address.")
     return email
 
 
-def user_id_for(email: str) -> str:
-    """One id per e-mail address, so a sign-up appends to a stream that exists only if the address is
-    taken: the event store's optimistic concurrency makes e-mail uniqueness atomic, with no index."""
-    return str(uuid.uuid5(_USERS, normalize_email(email)))
+def new_user_id(command_id: str, email: str) -> str:
+    """The id of the account a sign-up creates. Derived from the sign-up command (so a resent form
+    makes the same account) and never from the address alone: a user id found in the log must not
+    lead back to an address once the member's key is destroyed."""
+    return str(uuid.uuid5(_USERS, f"{command_id}/{normalize_email(email)}"))
 
 
 def stream_for(user_id: str) -> str:
@@ -45,62 +49,151 @@ def check_rating(rating: float) -> float:
 @dataclass(frozen=True)
 class Stamp:
     """What every event of one command shares: its stream, its time, and ids derived from the
-    command id, so a command sent twice produces the very same events."""
+    stream and the command id. A command sent twice produces the very same events; the same
+    command id sent for another stream produces other events (a client's id makes only its own
+    command idempotent, it can never stand for somebody else's)."""
 
     stream: str
     command_id: str
     now: datetime
 
     def meta(self, index: int) -> dict:
-        return {"event_id": self.event_id(self.command_id, index), "stream": self.stream, "occurred_at": self.now}
+        return {"event_id": self.event_id(index), "stream": self.stream, "occurred_at": self.now}
 
-    @staticmethod
-    def event_id(command_id: str, index: int) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{command_id}/{index}"))
-
-    @classmethod
-    def first_event_id(cls, command_id: str) -> str:
-        return cls.event_id(command_id, 0)
+    def event_id(self, index: int) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.stream}/{self.command_id}/{index}"))
 
 
 @dataclass
 class Account:
     user_id: str
     signed_up: bool = False
+    deleted: bool = False
+    verified: bool = False
+    email_version: int = 0  # 1 at sign-up, +1 at each change of address
+    password_version: int = 0  # 1 at sign-up, +1 at each change or reset
     ratings: dict[int, float] = field(default_factory=dict)
     not_seen: set[int] = field(default_factory=set)
     not_interested: set[int] = field(default_factory=set)
+    show_ratings: set[int] = field(default_factory=set)
+    episode_ratings: set[tuple[int, int, int]] = field(default_factory=set)
 
     @classmethod
     def from_events(cls, user_id: str, history: Iterable[e.Event]) -> "Account":
         account = cls(user_id)
         for event in history:
-            match event:
-                case e.UserSignedUp():
-                    account.signed_up = True
-                case e.MovieRated() | e.MovieRatingChanged():
-                    account.ratings[event.movie_id] = event.rating
-                case e.MovieRatingRemoved():
-                    account.ratings.pop(event.movie_id, None)
-                case e.MarkedNotSeen():
-                    account.not_seen.add(event.movie_id)
-                case e.NotSeenUnmarked():
-                    account.not_seen.discard(event.movie_id)
-                case e.MarkedNotInterested():
-                    account.not_interested.add(event.movie_id)
-                case e.NotInterestedUnmarked():
-                    account.not_interested.discard(event.movie_id)
+            account._apply(event)
         return account
 
+    def _apply(self, event: e.Event) -> None:
+        match event:
+            case e.UserSignedUp() | e.UserSignedUpV1():
+                self.signed_up, self.email_version, self.password_version = True, 1, 1
+            case e.EmailVerified():
+                self.verified = True
+            case e.EmailChanged():
+                self.email_version, self.verified = event.email_version, True
+            case e.PasswordChanged():
+                self.password_version += 1
+            case e.AccountDeleted():
+                self.deleted = True
+            case e.MovieRated() | e.MovieRatingChanged():
+                self.ratings[event.movie_id] = event.rating
+            case e.MovieRatingRemoved():
+                self.ratings.pop(event.movie_id, None)
+            case e.MarkedNotSeen():
+                self.not_seen.add(event.movie_id)
+            case e.NotSeenUnmarked():
+                self.not_seen.discard(event.movie_id)
+            case e.MarkedNotInterested():
+                self.not_interested.add(event.movie_id)
+            case e.NotInterestedUnmarked():
+                self.not_interested.discard(event.movie_id)
+            case e.ShowRated():
+                self.show_ratings.add(event.show_id)
+            case e.ShowRatingRemoved():
+                self.show_ratings.discard(event.show_id)
+            case e.EpisodeRated():
+                self.episode_ratings.add((event.show_id, event.season, event.episode))
+            case e.EpisodeRatingRemoved():
+                self.episode_ratings.discard((event.show_id, event.season, event.episode))
 
-def sign_up(account: Account, stamp: Stamp, email: str, display_name: str, password_hash: str) -> list[e.Event]:
+
+def sign_up(account: Account, stamp: Stamp, personal: e.Sealed) -> list[e.Event]:
+    """``personal`` is the member's e-mail address, name and password hash, already sealed."""
     if account.signed_up:
-        raise EmailTaken("An account with this e-mail address already exists. Try logging in.")
+        raise EmailTaken("An account with this e-mail address already exists.")
+    return [e.UserSignedUp(**stamp.meta(0), user_id=account.user_id, personal=personal)]
+
+
+def check_display_name(display_name: str) -> str:
     name = display_name.strip()
-    if not 1 <= len(name) <= 60:
+    if not 1 <= len(name) <= 60 or any(ord(char) < 32 for char in name):
         raise InvalidInput("Your name must be 1 to 60 characters long.")
-    return [e.UserSignedUp(**stamp.meta(0), user_id=account.user_id, email=normalize_email(email),
-                           display_name=name, password_hash=password_hash)]
+    return name
+
+
+def verify_email(account: Account, stamp: Stamp, email_version: int) -> list[e.Event]:
+    """The member followed the link sent to their ``email_version``-th address."""
+    _check_account(account)
+    if email_version != account.email_version:
+        raise InvalidLink("This link is for an address that is no longer on your account.")
+    if account.verified:
+        return []
+    return [e.EmailVerified(**stamp.meta(0), user_id=account.user_id, email_version=email_version)]
+
+
+def change_password(account: Account, stamp: Stamp, sealed_hash: e.Sealed, reason: str,
+                    password_version: int) -> list[e.Event]:
+    """A new password: "change" after the old one was checked, or "reset" from a link sent to the
+    address, which is only good while the password is still the ``password_version`` it was made
+    for (so a reset link works once) and which also proves the address."""
+    _check_account(account)
+    if reason == "reset" and password_version != account.password_version:
+        raise InvalidLink("This link has been used already. Ask for a new one if you still need it.")
+    events: list[e.Event] = [e.PasswordChanged(**stamp.meta(0), user_id=account.user_id, personal=sealed_hash,
+                                               reason=reason)]
+    if reason == "reset" and not account.verified:
+        events.append(e.EmailVerified(**stamp.meta(1), user_id=account.user_id, email_version=account.email_version))
+    return events
+
+
+def change_email(account: Account, stamp: Stamp, sealed_email: e.Sealed, email_version: int) -> list[e.Event]:
+    """The new address, confirmed from the link sent to it; the link is good while the address it
+    would replace is still the ``email_version`` it was made for."""
+    check_email_link(account, email_version)
+    return [e.EmailChanged(**stamp.meta(0), user_id=account.user_id, personal=sealed_email,
+                           email_version=email_version + 1)]
+
+
+def check_email_link(account: Account, email_version: int) -> None:
+    _check_member(account)
+    if email_version != account.email_version:
+        raise InvalidLink("This link has been used already, or your address changed since it was sent.")
+
+
+def end_sessions(account: Account, stamp: Stamp) -> list[e.Event]:
+    _check_member(account)
+    return [e.SessionsEnded(**stamp.meta(0), user_id=account.user_id)]
+
+
+def delete_account(account: Account, stamp: Stamp, keep_ratings: bool) -> list[e.Event]:
+    """The account ends; unless kept as anonymous signal, every rating is removed in the same commit,
+    so the read models (and a replay) forget them through the usual events."""
+    _check_account(account)
+    uid, events = account.user_id, []
+
+    def add(kind: type[e.Event], **fields) -> None:
+        events.append(kind(**stamp.meta(len(events)), user_id=uid, **fields))
+    if not keep_ratings:
+        for movie, stars in account.ratings.items():
+            add(e.MovieRatingRemoved, movie_id=movie, previous=stars)
+        for show in sorted(account.show_ratings):
+            add(e.ShowRatingRemoved, show_id=show)
+        for show, season, episode in sorted(account.episode_ratings):
+            add(e.EpisodeRatingRemoved, show_id=show, season=season, episode=episode)
+    add(e.AccountDeleted, ratings_kept=keep_ratings)
+    return events
 
 
 def rate_movie(account: Account, stamp: Stamp, movie_id: int, rating: float, movie_exists: bool) -> list[e.Event]:
@@ -172,6 +265,13 @@ def record_picks_emailed(account: Account, stamp: Stamp, occasion: str, movie_id
     return [e.PicksEmailed(**stamp.meta(0), user_id=account.user_id, occasion=occasion, movie_ids=movie_ids)]
 
 
+def _check_account(account: Account) -> None:
+    if not account.signed_up or account.deleted:
+        raise UnknownUser("There is no such account (it may have been deleted).")
+
+
 def _check_member(account: Account) -> None:
-    if not account.signed_up:
-        raise UnknownUser("No such user: sign up first.")
+    """A member acts on the site only once their address is verified."""
+    _check_account(account)
+    if not account.verified:
+        raise UnverifiedAccount("Please confirm your e-mail address first: follow the link we sent you.")

@@ -14,6 +14,20 @@ class UnknownTitle(DomainError):
 
 
 class EmailTaken(DomainError):
+    """The address already has an account (``user_id``). Never shown as such to whoever typed it:
+    the address's owner is told by e-mail instead, so the site does not reveal who is a member."""
+
+    def __init__(self, message: str = "An account with this e-mail address already exists.",
+                 user_id: str | None = None) -> None:
+        super().__init__(message)
+        self.user_id = user_id
+
+
+class InvalidLink(DomainError):
+    """A signed link that was good once and is no longer (used, expired, or for an old address)."""
+
+
+class UnverifiedAccount(DomainError):
     pass
 
 

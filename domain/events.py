@@ -20,12 +20,73 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
 
 # --- accounts -------------------------------------------------------------------------------
+# Personal data (e-mail address, name, password hash) never stands in clear in an event: it is
+# sealed with the member's own key, kept outside the log (see commands/keyring.py). Deleting that
+# key makes every copy in the log unreadable while the events themselves, and replay, stay intact.
 
-class UserSignedUp(Event, frozen=True, kw_only=True, tag="user-signed-up/1"):
+class Sealed(msgspec.Struct, frozen=True, kw_only=True):
+    """Personal fields encrypted with the member's key (AES-256-GCM; the user id is bound in as
+    associated data, so a blob copied onto another member's event does not open)."""
+
+    nonce: bytes
+    data: bytes
+
+
+class UserSignedUpV1(Event, frozen=True, kw_only=True, tag="user-signed-up/1"):
+    """The first shape, with personal data in clear. No longer written: ``mybigmovie migrate``
+    rewrites these into ``user-signed-up/2`` (see mybigmovie/migrations.py for why a rewrite)."""
+
     user_id: str
     email: str
     display_name: str
     password_hash: str
+
+
+class UserSignedUp(Event, frozen=True, kw_only=True, tag="user-signed-up/2"):
+    """``personal`` opens to {"email", "display_name", "password_hash"}. The address is not yet
+    verified: the member may not log in, and gets no picks, until ``EmailVerified``."""
+
+    user_id: str
+    personal: Sealed
+
+
+class EmailVerified(Event, frozen=True, kw_only=True, tag="email-verified/1"):
+    """The member proved they read mail at their address (the ``email_version``-th one they gave)."""
+
+    user_id: str
+    email_version: int
+
+
+class PasswordChanged(Event, frozen=True, kw_only=True, tag="password-changed/1"):
+    """``personal`` opens to {"password_hash"}; ``reason`` is "change" (knew the old one) or "reset"
+    (proved the address instead). Every session of the member ends with it."""
+
+    user_id: str
+    personal: Sealed
+    reason: str
+
+
+class EmailChanged(Event, frozen=True, kw_only=True, tag="email-changed/1"):
+    """``personal`` opens to {"email"}: the new address, verified by the link sent to it."""
+
+    user_id: str
+    personal: Sealed
+    email_version: int
+
+
+class SessionsEnded(Event, frozen=True, kw_only=True, tag="sessions-ended/1"):
+    """"Log out everywhere": every session opened before this event stops working."""
+
+    user_id: str
+
+
+class AccountDeleted(Event, frozen=True, kw_only=True, tag="account-deleted/1"):
+    """The member deleted their account; their key is destroyed right after, so everything sealed
+    is unreadable for good. ``ratings_kept``: their ratings stay as anonymous signal (a "deleted
+    member" in audits and training); otherwise the same commit removes them one by one."""
+
+    user_id: str
+    ratings_kept: bool
 
 
 # --- movie ratings and lists ----------------------------------------------------------------
@@ -83,6 +144,18 @@ class EpisodeRated(Event, frozen=True, kw_only=True, tag="episode-rated/1"):
     season: int
     episode: int
     rating: float
+
+
+class ShowRatingRemoved(Event, frozen=True, kw_only=True, tag="show-rating-removed/1"):
+    user_id: str
+    show_id: int
+
+
+class EpisodeRatingRemoved(Event, frozen=True, kw_only=True, tag="episode-rating-removed/1"):
+    user_id: str
+    show_id: int
+    season: int
+    episode: int
 
 
 # --- e-mails -------------------------------------------------------------------------------
@@ -223,7 +296,13 @@ class HistoricalRatingsImported(Event, frozen=True, kw_only=True, tag="historica
 
 
 AnyEvent = Union[
+    UserSignedUpV1,
     UserSignedUp,
+    EmailVerified,
+    PasswordChanged,
+    EmailChanged,
+    SessionsEnded,
+    AccountDeleted,
     MovieRated,
     MovieRatingChanged,
     MovieRatingRemoved,
@@ -233,6 +312,8 @@ AnyEvent = Union[
     NotInterestedUnmarked,
     ShowRated,
     EpisodeRated,
+    ShowRatingRemoved,
+    EpisodeRatingRemoved,
     PicksEmailed,
     MovieListed,
     MovieMetadataCorrected,

@@ -7,13 +7,15 @@ import time
 from dataclasses import dataclass
 from typing import AsyncIterator, Iterator
 
-from argon2 import PasswordHasher
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from commands.handlers import CommandHandlers
+from commands.keyring import MongoKeyring
 from commands.mongo_store import MongoEventStore
 from mybigmovie.embedded import EmbeddedMongo
+from mybigmovie.mailer import SmtpMailer
+from mybigmovie.passwords import HashGate, Passwords
 from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
@@ -23,10 +25,6 @@ from projections.ratings_matrix import RatingsMatrixProjection
 from projections.runner import Projection
 from projections.shows import Shows
 from projections.user_profiles import UserProfiles
-
-# argon2id with the library's defaults (RFC 9106 low-memory profile).
-password_hasher = PasswordHasher()
-
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
@@ -43,6 +41,9 @@ class Services:
     handlers: CommandHandlers
     projector: Projector
     client_url: str
+    keyring: MongoKeyring
+    passwords: Passwords
+    mailer: SmtpMailer
 
 
 @contextlib.contextmanager
@@ -86,8 +87,12 @@ async def services(settings: Settings, mongodb_url: str) -> AsyncIterator[Servic
         store = MongoEventStore(database)
         await store.create_indexes()
         registry = Registry(database)
-        handlers = CommandHandlers(store, ReadModelCatalog(registry), password_hasher.hash)
+        keyring = MongoKeyring(database)
+        await keyring.create_indexes()
+        passwords = Passwords(HashGate())
+        handlers = CommandHandlers(store, ReadModelCatalog(registry), keyring, passwords.hash)
         yield Services(settings, client, database, store, registry, handlers,
-                       Projector(store, registry, all_projections()), mongodb_url)
+                       Projector(store, registry, all_projections()), mongodb_url, keyring, passwords,
+                       SmtpMailer(settings.smtp_host, settings.smtp_port))
     finally:
         await client.close()

@@ -8,6 +8,7 @@ import sys
 
 from mybigmovie.bootstrap import Services
 from mybigmovie.cli_catalog import seed_if_empty
+from mybigmovie.cli_log import migrate
 from mybigmovie.cli_web import serve_web
 from mybigmovie.mailbox import local_mailbox
 
@@ -23,6 +24,7 @@ def register(subparsers) -> None:
 
 async def run_serve(args, services: Services) -> int:
     await seed_if_empty(services)  # a fresh site opens full of real titles
+    await migrate(services)  # accounts recorded before personal data was sealed (a no-op once done)
     settings = services.settings
     with contextlib.ExitStack() as stack:
         if "SMTP_HOST" not in os.environ:

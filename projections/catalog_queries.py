@@ -1,14 +1,14 @@
 """Reads of the catalog for pages: a movie, a show with its seasons, popular titles, and search."""
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from pymongo import DESCENDING
 
-from commands.importers.text import words
 from projections.catalog_port import MOVIES, SHOWS
 from projections.registry import Registry
-from projections.search import MIN_FUZZY, Hit, SearchIndex, edits, genre_key
+from projections.search import MIN_FUZZY, Hit, SearchIndex, edits, genre_key, query_words
 from projections.shows import label
 
 EXACT, PREFIX, TYPO = 3, 2, 1  # what a typed word scores by how it matched a title word
@@ -31,21 +31,29 @@ async def search(index: SearchIndex, text: str = "", *, kind: str | None = None,
                  per_page: int = 20) -> SearchPage:
     """Titles matching ``text`` — every word, the last one possibly unfinished ("star wa"), words of
     five letters or more with one typo ("godfater") — and every filter given (``genres``: all of
-    them; years inclusive). Best match first, then most popular."""
+    them; years inclusive). Best match first, then most popular. Only the first words of a long
+    text count (search.query_words), so no query costs more than a few milliseconds."""
     index = await index.fresh()
-    typed = words(text)
+    typed = query_words(text)
     if len(typed) > 1 and len(typed[-1]) == 1:
         typed = typed[:-1]  # "star w": one letter narrows nothing yet
     wanted = {genre_key(g) for g in genres}
-    scores = _matches(index, typed) if typed else dict.fromkeys(index.titles, 0)
+    if typed:
+        scores = _matches(index, typed)
+    else:  # no text browses the filters; text without a word we index ("_", "日本") finds nothing
+        scores = {} if text.strip() else dict.fromkeys(index.titles, 0)
     hits = [index.titles[key] for key in scores if _passes(index.titles[key], kind, wanted, year_from, year_to)]
-    hits.sort(key=lambda hit: (-scores[(hit.kind, hit.id)], -hit.popularity, hit.title))
     start = (max(page, 1) - 1) * per_page
-    return SearchPage(hits[start:start + per_page], len(hits), page, per_page)
+    # Only the pages up to this one need ordering: a one-letter query matches thousands of titles.
+    ordered = heapq.nsmallest(start + per_page, hits,
+                              key=lambda hit: (-scores[(hit.kind, hit.id)], -hit.popularity, hit.title))
+    return SearchPage(ordered[start:], len(hits), page, per_page)
 
 
 def _matches(index: SearchIndex, typed: list[str]) -> dict[tuple[str, int], int]:
-    """Titles matching every typed word, with their scores summed over the words."""
+    """Titles matching every typed word, with their scores summed over the words. After the first
+    word only the titles still in the running are looked at (a set intersection), so a common word
+    ("the") costs what those titles cost, not what its thousands of postings would."""
     scores: dict[tuple[str, int], int] | None = None
     for position, word in enumerate(typed):
         found: dict[tuple[str, int], int] = {}
@@ -55,7 +63,8 @@ def _matches(index: SearchIndex, typed: list[str]) -> dict[tuple[str, int], int]
         if len(word) >= MIN_FUZZY:
             candidates += [(w, TYPO) for w in edits(word) if w in index.postings and len(w) >= MIN_FUZZY]
         for title_word, score in candidates:
-            for key in index.postings.get(title_word, ()):
+            postings = index.postings.get(title_word, ())
+            for key in postings if scores is None else scores.keys() & postings:
                 found[key] = max(found.get(key, 0), score)
         scores = found if scores is None else {k: s + found[k] for k, s in scores.items() if k in found}
         if not scores:

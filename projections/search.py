@@ -19,6 +19,11 @@ from projections.catalog_port import MOVIES, SHOWS
 from projections.registry import Registry
 
 MIN_FUZZY = 5  # shorter words must be typed right: one edit from a 4-letter word is another word
+# What a query may ask for, counted after folding (which expands text: "ﬃ" is "ffi", "㎉" is "kcal").
+# The longest title word is 23 letters and titles rarely have 8 words, so nobody searching a title
+# meets them; they bound the work of a query (typos of a word cost ~72 lookups per letter).
+MAX_WORDS, MAX_WORD, MAX_TEXT = 8, 40, 200
+_RAW = 4 * MAX_TEXT  # folding is linear in its input: cut what is folded first, well past MAX_TEXT
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _GENRE_ALIASES = {"sci-fi": "science-fiction", "children's": "children"}
 _FIELDS = {"title": 1, "aka": 1, "year": 1, "genres": 1, "popularity": 1, "listed": 1, "_pos": 1}
@@ -118,6 +123,20 @@ class SearchIndex:
     def _drop(self, kind: str) -> None:
         for key in [k for k in self.titles if k[0] == kind]:
             self._remove(key)
+
+
+def query_words(text: str) -> list[str]:
+    """The words a query searches for: folded, each once (where it last appears, so the unfinished
+    word stays last), each at most MAX_WORD letters, at most MAX_WORDS of them and MAX_TEXT letters
+    in all. Bounded after folding, which can lengthen a text (one character can fold to 18)."""
+    distinct = list(reversed(dict.fromkeys(reversed(words(text[:_RAW])))))
+    kept, total = [], 0
+    for word in (w[:MAX_WORD] for w in distinct[:MAX_WORDS]):
+        total += len(word)
+        if total > MAX_TEXT:
+            break
+        kept.append(word)
+    return kept
 
 
 def edits(word: str) -> set[str]:

@@ -30,7 +30,8 @@ class Shows:
 
     def keys(self, event: e.Event) -> Iterable[Hashable]:
         match event:
-            case e.ShowListed() | e.ShowMetadataCorrected() | e.ShowRated() | e.EpisodeRated():
+            case (e.ShowListed() | e.ShowMetadataCorrected() | e.ShowRated() | e.EpisodeRated() | e.ShowRatingRemoved()
+                  | e.EpisodeRatingRemoved()):
                 return (event.show_id,)
         return ()
 
@@ -49,6 +50,10 @@ class Shows:
             case e.EpisodeRated():
                 show["episode_site_ratings"].setdefault(f"{event.season}:{event.episode}", {})[event.user_id] = \
                     event.rating
+            case e.ShowRatingRemoved():
+                show["site_ratings"].pop(event.user_id, None)
+            case e.EpisodeRatingRemoved():
+                show["episode_site_ratings"].get(f"{event.season}:{event.episode}", {}).pop(event.user_id, None)
         return _derive(show)
 
     async def create_indexes(self, collection: AsyncCollection) -> None:

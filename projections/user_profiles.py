@@ -1,6 +1,12 @@
-"""User profiles: the account, what the user rated, and the titles they put aside."""
+"""User profiles: the account, what the user rated, and the titles they put aside.
+
+Personal fields stay sealed here as they are in the events (``sealed``: the newest blob of each
+kind); the read side opens them with the member's key. So this fold stays pure, a replay needs no
+keys, and an erased member's profile is unreadable the moment their key is destroyed.
+"""
 from __future__ import annotations
 
+import base64
 from typing import Hashable, Iterable
 
 from pymongo import ASCENDING
@@ -10,12 +16,14 @@ from domain import events as e
 
 NAME = "user_profiles"
 
-_USER_EVENTS = (e.UserSignedUp, e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen,
+_USER_EVENTS = (e.UserSignedUpV1, e.UserSignedUp, e.EmailVerified, e.PasswordChanged, e.EmailChanged, e.SessionsEnded,
+                e.AccountDeleted, e.ShowRatingRemoved, e.EpisodeRatingRemoved, e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen,
                 e.NotSeenUnmarked, e.MarkedNotInterested, e.NotInterestedUnmarked, e.ShowRated, e.EpisodeRated)
 
 
 def empty_profile(user_id: str) -> dict:
-    return {"user_id": user_id, "email": None, "display_name": None, "password_hash": None, "signed_up_at": None,
+    return {"user_id": user_id, "sealed": {}, "signed_up_at": None, "verified": False, "email_version": 0,
+            "password_version": 0, "session_epoch": 0, "deleted": False,
             "ratings": {}, "not_seen": [], "not_interested": [], "show_ratings": {}, "episode_ratings": {},
             "counts": {"ratings": 0, "not_seen": 0, "not_interested": 0, "show_ratings": 0, "episode_ratings": 0}}
 
@@ -30,8 +38,24 @@ class UserProfiles:
         profile = document if document is not None else empty_profile(event.user_id)
         match event:
             case e.UserSignedUp():
-                profile.update(email=event.email, display_name=event.display_name,
-                               password_hash=event.password_hash, signed_up_at=event.occurred_at)
+                profile["sealed"]["signup"] = _blob(event.personal)
+                profile.update(signed_up_at=event.occurred_at, email_version=1, password_version=1)
+            case e.UserSignedUpV1():  # not migrated yet (``mybigmovie migrate``): no readable account
+                profile.update(signed_up_at=event.occurred_at, email_version=1, password_version=1)
+            case e.EmailVerified():
+                profile["verified"] = True
+            case e.EmailChanged():
+                profile["sealed"]["email"] = _blob(event.personal)
+                profile.update(verified=True, email_version=event.email_version)
+            case e.PasswordChanged():
+                profile["sealed"]["password"] = _blob(event.personal)
+                profile["password_version"] += 1
+                profile["session_epoch"] += 1
+            case e.SessionsEnded():
+                profile["session_epoch"] += 1
+            case e.AccountDeleted():
+                profile.update(sealed={}, deleted=True, verified=False, not_seen=[], not_interested=[])
+                profile["session_epoch"] += 1
             case e.MovieRated() | e.MovieRatingChanged():
                 profile["ratings"][str(event.movie_id)] = event.rating
             case e.MovieRatingRemoved():
@@ -48,11 +72,21 @@ class UserProfiles:
                 profile["show_ratings"][str(event.show_id)] = event.rating
             case e.EpisodeRated():
                 profile["episode_ratings"][f"{event.show_id}:{event.season}:{event.episode}"] = event.rating
+            case e.ShowRatingRemoved():
+                profile["show_ratings"].pop(str(event.show_id), None)
+            case e.EpisodeRatingRemoved():
+                profile["episode_ratings"].pop(f"{event.show_id}:{event.season}:{event.episode}", None)
         profile["counts"] = {field: len(profile[field]) for field in profile["counts"]}
         return profile
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
-        await collection.create_index([("email", ASCENDING)], name="email")
+        await collection.create_index([("verified", ASCENDING)], name="verified")
+
+
+def _blob(sealed: e.Sealed) -> dict:
+    """Base64 text, not binary: nx-27017 cannot replace a document that holds binary
+    (tests/contracts/test_backend_differences.py); text works on both servers."""
+    return {"nonce": base64.b64encode(sealed.nonce).decode(), "data": base64.b64encode(sealed.data).decode()}
 
 
 def _add(items: list, item: int) -> None:

@@ -27,10 +27,13 @@ from web.deps import dependencies
 from web.queries import search_index
 from mybigmovie.recommendations import Recommender
 from web.rendering import environment
-from web.security import LoginThrottle, RotatingSessionConfig, security_headers
+from web.account_mail import AccountMail
+from web.controllers.me import MeController
+from web.security import IDLE_SECONDS, RotatingSessionConfig, cookie_name, csrf_bound_to_session, security_headers
+from web.throttle import Throttle
+from web.tokens import LinkTokens
 
 STATIC = Path(__file__).parent / "static"
-SESSION_DAYS = 14
 
 
 def create_app(services_factory: Callable[[], AsyncContextManager[Services]], settings: Settings, *,
@@ -40,12 +43,14 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     background task, which read-your-writes after every command relies on."""
     https = settings.site_url.startswith("https://")
     redis = Redis.from_url(settings.redis_url)
-    state = State({"throttle": LoginThrottle(redis, f"{redis_namespace}:login-failures")})
+    state = State({"throttle": Throttle(redis, f"{redis_namespace}:throttle")})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with services_factory() as services:
             app.state.services = services
+            app.state.account_mail = AccountMail(services.mailer, LinkTokens(settings.secret_key), settings.mail_from,
+                                                 settings.site_url)
             app.state.recommender = Recommender(services.settings.model_dir)
             app.state.search_index = search_index(services.registry)
             await app.state.search_index.refresh()  # load it now, not on the first visitor's search
@@ -59,22 +64,26 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                         await task
                 await redis.aclose()
 
-    sessions = RotatingSessionConfig(store="sessions", key="mbm_session", secure=https, httponly=True,
-                                     samesite="lax", max_age=SESSION_DAYS * 24 * 3600, exclude=["^/static/"])
+    sessions = RotatingSessionConfig(store="sessions", key=cookie_name("mbm_session", https), secure=https,
+                                     httponly=True, samesite="lax", max_age=IDLE_SECONDS, exclude=["^/static/"])
     return Litestar(
-        route_handlers=[PagesController, MoviesController, ShowsController, AccountsController,
+        route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],
         state=state,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment())),
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="mbm_csrf", cookie_secure=https,
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=cookie_name("mbm_csrf", https), cookie_secure=https,
                                cookie_httponly=True, cookie_samesite="lax", header_name="x-csrftoken"),
         middleware=[sessions.middleware],
         stores={"sessions": RedisStore(redis, namespace=f"{redis_namespace}:sessions")},
+        before_request=csrf_bound_to_session,
         before_send=[security_headers(https)],
         exception_handlers=errors.handlers,
+        # Forms are a few hundred bytes; a longer body gets 413 as it streams in, even before the CSRF
+        # middleware parses the form, so it is never held in memory.
+        request_max_body_size=64 * 1024,
         openapi_config=None,
         debug=debug,
     )

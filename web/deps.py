@@ -1,35 +1,32 @@
 """What request handlers are given by dependency injection, and the few helpers they share."""
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable
 
-from anyio import to_thread
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
 from commands.messages import Command
-from domain.accounts import user_id_for
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
+from web.account_mail import AccountMail
 from web.forms import parse_form
 from web.queries import Reads
-from web.security import LoginThrottle
-from web.views import Member
+from web.security import session_user
+from web.throttle import Throttle
+from web.tokens import LinkTokens
+from web.views import Credentials, Member
 
 # What a handler or provider asks for by name; declared so Litestar does not have to guess.
 ServicesDep = NamedDependency[Services]
 ReadsDep = NamedDependency[Reads]
 MemberDep = NamedDependency[Member | None]
 RecommenderDep = NamedDependency[Recommender]
-ThrottleDep = NamedDependency[LoginThrottle]
-
-_hasher = PasswordHasher()
-SESSION_USER = "user_id"
+ThrottleDep = NamedDependency[Throttle]
+MailDep = NamedDependency[AccountMail]
+TokensDep = NamedDependency[LinkTokens]
 
 
 class LoginRequired(Exception):
@@ -41,24 +38,41 @@ async def _services(state: State) -> Services:
 
 
 async def _reads(services: ServicesDep, state: State) -> Reads:
-    return Reads(services.registry, state.search_index)
+    return Reads(services.registry, state.search_index, services.keyring)
 
 
 async def _recommender(state: State) -> Recommender:
     return state.recommender
 
 
-async def _throttle(state: State) -> LoginThrottle:
+async def _throttle(state: State) -> Throttle:
     return state.throttle
 
 
+async def _mail(state: State) -> AccountMail:
+    return state.account_mail
+
+
+async def _tokens(state: State) -> LinkTokens:
+    return state.account_mail.tokens
+
+
 async def _member(request: Request, reads: ReadsDep) -> Member | None:
-    user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-    return await reads.member(user_id) if isinstance(user_id, str) else None
+    """The member this session is logged in as; None for a visitor, and for a session that has
+    outlived its absolute lifetime or that an account event ended (log out everywhere, a new
+    password, deletion: each moves the member's session epoch on)."""
+    found = session_user(request)
+    member = await reads.member(found[0]) if found else None
+    if member is not None and member.session_epoch == found[1]:
+        return member
+    if found or "session" in request.scope and request.session:
+        request.clear_session()
+    return None
 
 
 dependencies = {"services": Provide(_services), "reads": Provide(_reads), "recommender": Provide(_recommender),
-                "throttle": Provide(_throttle), "member": Provide(_member)}
+                "throttle": Provide(_throttle), "member": Provide(_member), "mail": Provide(_mail),
+                "tokens": Provide(_tokens)}
 
 
 def require(member: Member | None) -> Member:
@@ -84,22 +98,10 @@ async def submit(request: Request, services: Services, member: Member, form_type
     return None
 
 
-@functools.cache
-def _no_account_hash() -> str:
-    return _hasher.hash("no such account")
-
-
-async def authenticate(reads: Reads, email: str, password: str) -> Member | None:
-    """The member with this e-mail address and password, or None. An unknown address costs as
-    much time as a wrong password, so timing does not tell which addresses have accounts.
-    Argon2 runs in a worker thread: it is slow on purpose, and the event loop has other visitors."""
-    try:
-        user_id = user_id_for(email)
-    except InvalidInput:
-        user_id = None
-    stored = await reads.password_hash(user_id) if user_id else None
-    try:
-        await to_thread.run_sync(_hasher.verify, stored or await to_thread.run_sync(_no_account_hash), password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return await reads.member(user_id) if stored else None
+async def authenticate(reads: Reads, services: Services, email: str, password: str) -> Credentials | None:
+    """The account with this e-mail address and password, or None. An unknown address costs as
+    much time as a wrong password (a hash is checked either way), so timing does not tell which
+    addresses have accounts."""
+    found = await reads.credentials(email)
+    ok = await services.passwords.verify(found.password_hash if found else None, password)
+    return found if ok else None

@@ -6,28 +6,39 @@ short message swapped into the page's message area instead of the fragment it as
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
+from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain.errors import DomainError
+from mybigmovie.passwords import Overloaded
 from web.deps import LoginRequired
 from web.forms import safe_next
 from web.rendering import VARY, request_path, wants_fragment
 
 log = logging.getLogger(__name__)
 
+# An id in an address. Out of this range nothing can be there, and the value must not reach the
+# database (PyMongo cannot encode an int past 2**63): it fails validation, which http_error
+# answers with 404 as for any path value that does not fit. 2**53: exact in a float and in JSON.
+MAX_ID = 2**53
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
 TITLES = {400: "That request did not make sense", 403: "Not allowed", 404: "Page not found",
-          405: "Not allowed", 422: "Please check what you entered", 429: "Slow down a little",
-          500: "Something went wrong"}
+          405: "Not allowed", 413: "That is too much to send", 422: "Please check what you entered",
+          429: "Slow down a little", 500: "Something went wrong", 503: "Busy right now"}
 MESSAGES = {400: "Some of the values in the address or the form are not valid.",
             403: "This form has expired or did not come from this site. Reload the page and try again.",
             404: "There is nothing at this address. It may have moved, or the link may be mistyped.",
             405: "This address does not accept that kind of request.",
-            500: "Sorry, something broke on our side. It has been logged; please try again in a moment."}
+            413: "What you sent is far longer than any form on this site needs. Please send less.",
+            500: "Sorry, something broke on our side. It has been logged; please try again in a moment.",
+            503: "The site is very busy right now. Please try again in a few seconds."}
 
 
 def _error(request: Request, status_code: int, message: str | None = None) -> Template:
@@ -40,11 +51,20 @@ def _error(request: Request, status_code: int, message: str | None = None) -> Te
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
+    if _bad_path_value(request, exc):
+        return _error(request, 404)
     # Our own 404s say what is missing; others (a route that does not exist) get the general message.
     specific = isinstance(exc, NotFoundException) and exc.detail and exc.detail != "Not Found"
     if isinstance(exc, (PermissionDeniedException, ValidationException)) or not specific:
         return _error(request, exc.status_code)
     return _error(request, exc.status_code, exc.detail)
+
+
+def _bad_path_value(request: Request, exc: HTTPException) -> bool:
+    """A value of the address itself failed validation (an id out of range): there is nothing at
+    this address, which is a 404, not a bad request."""
+    problems = exc.extra if isinstance(exc, ValidationException) and isinstance(exc.extra, list) else []
+    return any(isinstance(p, dict) and p.get("key") in request.path_params for p in problems)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
@@ -71,5 +91,11 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _error(request, 500)
 
 
-handlers = {HTTPException: http_error, DomainError: domain_error, LoginRequired: login_required,
+def overloaded(request: Request, exc: Overloaded) -> Response:
+    response = _error(request, 503)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+handlers = {Overloaded: overloaded, HTTPException: http_error, DomainError: domain_error, LoginRequired: login_required,
             500: server_error}

@@ -7,17 +7,20 @@ message for the person who sent it.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, ClassVar, Literal, TypeVar
 
 import msgspec
 from litestar import Request
 
+from domain.accounts import normalize_email
 from domain.errors import InvalidInput
+from email_validator import EmailNotValidError, validate_email
 
 F = TypeVar("F", bound="Form")
 Next = Annotated[str, msgspec.Meta(max_length=2000)]
 Secret = Annotated[str, msgspec.Meta(max_length=1024)]
 Short = Annotated[str, msgspec.Meta(max_length=300)]
+Token = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
 class Form(msgspec.Struct, kw_only=True):
@@ -54,6 +57,46 @@ class LoginForm(Form, kw_only=True):
     password: Secret
 
 
+class EmailForm(Form, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please enter your e-mail address."
+    email: Short
+
+
+class LinkForm(CommandForm, kw_only=True):
+    """The POST behind an e-mailed link: the token it carried."""
+
+    PROBLEM: ClassVar[str] = "This link is not valid. Ask for a new one."
+    token: Token
+
+
+class NewPasswordForm(LinkForm, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please choose a new password."
+    password: Secret
+
+
+class ChangePasswordForm(CommandForm, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please enter your current password and a new one."
+    current_password: Secret
+    password: Secret
+
+
+class ChangeEmailForm(Form, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please enter the new address and your password."
+    email: Short
+    current_password: Secret
+
+
+class DeleteAccountForm(CommandForm, kw_only=True):
+    PROBLEM: ClassVar[str] = "Please enter your password, choose what happens to your ratings and tick the box."
+    current_password: Secret
+    ratings: Literal["keep", "remove"]
+    confirm: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.confirm:
+            raise msgspec.ValidationError("the box was not ticked")
+
+
 async def parse_form(request: Request, form_type: type[F]) -> F:
     form = await request.form()
     fields = {name: form.get(name) for name in form_type.__struct_fields__ if form.get(name) is not None}
@@ -61,6 +104,17 @@ async def parse_form(request: Request, form_type: type[F]) -> F:
         return msgspec.convert(fields, form_type, strict=False)
     except msgspec.ValidationError:
         raise InvalidInput(form_type.PROBLEM) from None
+
+
+def checked_email(text: str) -> str:
+    """One strict mailbox (``local@domain``: no display name, no list, no quoted or IP-literal
+    part), checked by email-validator without any network look-up, then normalised."""
+    try:
+        found = validate_email(text.strip(), check_deliverability=False, allow_quoted_local=False,
+                               allow_domain_literal=False, allow_display_name=False)
+    except EmailNotValidError:
+        raise InvalidInput("Please enter a valid e-mail address (like name@example.org).") from None
+    return normalize_email(found.normalized)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from base64 import b64decode
 from typing import Iterable
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from commands.keyring import Keyring
+from domain.events import Sealed
 from projections.registry import Registry
 from projections.search import SearchIndex
-from web.views import LISTED, Member, MovieFilter, Show, Title
+from web.views import LISTED, Credentials, Member, MovieFilter, Show, Title
 
 MOVIES, SHOWS, PROFILES = "movies", "shows", "user_profiles"
 # Damped mean first: a title with three 5-star ratings should not outrank one with thousands of 4.5s.
@@ -29,20 +32,44 @@ def search_index(registry: Registry) -> SearchIndex:
 
 
 class Reads:
-    def __init__(self, registry: Registry, index=None) -> None:
-        self.registry, self.index = registry, index
+    def __init__(self, registry: Registry, index=None, keyring: Keyring | None = None) -> None:
+        self.registry, self.index, self.keyring = registry, index, keyring
 
     async def _collection(self, name: str) -> AsyncCollection:
         return self.registry.database[(await self.registry.active(name)).collection]
 
     async def member(self, user_id: str) -> Member | None:
-        doc = await (await self._collection(PROFILES)).find_one({"_id": user_id}, projection={"password_hash": 0})
-        return Member.from_profile(doc) if doc and doc.get("email") else None
+        """The verified, undeleted member with this id (personal fields opened), else None."""
+        doc = await (await self._collection(PROFILES)).find_one({"_id": user_id})
+        if not doc or doc.get("deleted") or not doc.get("verified"):
+            return None
+        personal = await self._personal(doc)
+        return Member.from_profile(doc, personal) if personal else None
 
-    async def password_hash(self, user_id: str) -> str | None:
-        """Kept apart from Member, so no page ever holds a password hash."""
-        doc = await (await self._collection(PROFILES)).find_one({"_id": user_id}, projection={"password_hash": 1})
-        return doc.get("password_hash") if doc else None
+    async def credentials(self, email: str) -> Credentials | None:
+        """The account holding this address, for logging in and the account e-mails; kept apart
+        from Member, so no page ever holds a password hash."""
+        user_id = await self.keyring.owner(email) if self.keyring else None
+        # Read a profile even for an unknown address, so both cost the same round trips.
+        doc = await (await self._collection(PROFILES)).find_one({"_id": user_id or "~nobody"})
+        personal = await self._personal(doc) if doc and not doc.get("deleted") else None
+        if not personal:
+            return None
+        return Credentials(user_id=user_id, email=personal["email"], display_name=personal["display_name"],
+                           password_hash=personal["password_hash"], verified=bool(doc.get("verified")),
+                           email_version=int(doc["email_version"]), password_version=int(doc["password_version"]),
+                           session_epoch=int(doc.get("session_epoch", 0)))
+
+    async def _personal(self, doc: dict) -> dict | None:
+        """The profile's sealed fields opened and merged, newest kind last; None once erased."""
+        merged: dict = {}
+        for kind in ("signup", "email", "password"):
+            if blob := doc.get("sealed", {}).get(kind):
+                opened = await self.keyring.open(doc["_id"], Sealed(nonce=b64decode(blob["nonce"]), data=b64decode(blob["data"])))
+                if opened is None:
+                    return None
+                merged.update(opened)
+        return merged if {"email", "display_name", "password_hash"} <= merged.keys() else None
 
     async def movie(self, movie_id: int) -> Title | None:
         doc = await (await self._collection(MOVIES)).find_one({"_id": movie_id, **LISTED})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Request
+from litestar import Request, Response
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
@@ -52,6 +52,16 @@ def partial(template: str, *, status_code: int = 200, trigger: str | None = None
 def see_other(location: str) -> Redirect:
     """After a form POST: the browser GETs ``location`` (post/redirect/get)."""
     return Redirect(location, status_code=303)
+
+
+def reload_at(request: Request, location: str) -> Response:
+    """After a form POST that changes who the visitor is (log-in, log-out, a new password): the page
+    at ``location`` loaded whole. A boosted htmx request would swap only the <body>'s content and keep
+    the CSRF token of the page before (in <body hx-headers>), which the new session no longer
+    accepts; so htmx is told to navigate (HX-Redirect), and a browser without it gets the 303."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(content=None, status_code=200, headers={"HX-Redirect": location})
+    return see_other(location)
 
 
 def request_path(request: Request) -> str:

@@ -1,21 +1,82 @@
 """What keeps the site safe beyond Litestar's CSRF middleware: sessions whose id changes at log-in
-and log-out, a throttle on failed log-ins, and the security headers on every response."""
+and log-out and that end after an absolute lifetime or with the member's "session epoch", a CSRF
+token bound to the member's session, and the security headers on every response."""
 from __future__ import annotations
 
-import hashlib
+import time
 from dataclasses import dataclass
+from secrets import compare_digest
 from typing import Any
 
 from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware.csrf import generate_csrf_token
+from litestar.response import Response
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, Scope, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
-from redis.asyncio import Redis
 
 _ROTATE = "mybigmovie.rotate_session"
 _KNOWN_ID = "mybigmovie.known_session_id"
 _NEW_ID = "mybigmovie.new_session_id"
+
+SESSION_USER, SESSION_EPOCH, SESSION_SINCE, SESSION_CSRF = "user_id", "epoch", "since", "csrf"
+IDLE_SECONDS = 7 * 24 * 3600  # a session unused this long ends (the store's expiry, renewed on use)
+ABSOLUTE_SECONDS = 30 * 24 * 3600  # and any session ends this long after log-in, used or not
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def cookie_name(name: str, https: bool) -> str:
+    """``__Host-`` names over https: the browser then refuses the cookie unless it is Secure, for
+    the whole site and set by this host itself (no sibling subdomain can plant it)."""
+    return f"__Host-{name}" if https else name
+
+
+def start_member_session(request: Request, response: Response, user_id: str, epoch: int) -> None:
+    """Log ``user_id`` in: a new session id (an id planted before log-in is worth nothing) and a new
+    CSRF token, bound to this session, set on ``response``."""
+    rotate_session(request)
+    token = generate_csrf_token(request.app.csrf_config.secret)
+    request.set_session({SESSION_USER: user_id, SESSION_EPOCH: epoch, SESSION_SINCE: int(time.time()),
+                         SESSION_CSRF: token})
+    response.set_cookie(_csrf_cookie(request, token))
+
+
+def end_session(request: Request, response: Response) -> None:
+    """Log out: the session is deleted and the visitor gets a fresh anonymous CSRF token."""
+    rotate_session(request)
+    request.clear_session()
+    response.set_cookie(_csrf_cookie(request, generate_csrf_token(request.app.csrf_config.secret)))
+
+
+def session_user(request: Request) -> tuple[str, int] | None:
+    """(user id, session epoch) of a member session still within its absolute lifetime, else None."""
+    session = request.session if "session" in request.scope else {}
+    user_id, since = session.get(SESSION_USER), session.get(SESSION_SINCE)
+    if not isinstance(user_id, str) or not isinstance(since, int) or time.time() - since > ABSOLUTE_SECONDS:
+        return None
+    return user_id, session.get(SESSION_EPOCH)
+
+
+def csrf_bound_to_session(request: Request) -> None:
+    """A before-request hook: in a member's session, a form or htmx request must carry the CSRF
+    token issued at that log-in (Litestar's middleware has already checked that the token in the
+    form or header matches the cookie; this checks that the cookie is the session's own, so a
+    token pair taken from another visitor is refused)."""
+    if request.method not in UNSAFE or "session" not in request.scope:
+        return
+    bound = request.session.get(SESSION_CSRF)
+    if request.session.get(SESSION_USER) is not None:
+        sent = request.cookies.get(request.app.csrf_config.cookie_name) or ""
+        if not isinstance(bound, str) or not compare_digest(sent, bound):
+            raise PermissionDeniedException("CSRF token not bound to this session")
+
+
+def _csrf_cookie(request: Request, token: str) -> Cookie:
+    config = request.app.csrf_config
+    return Cookie(key=config.cookie_name, value=token, path=config.cookie_path, secure=config.cookie_secure,
+                  httponly=config.cookie_httponly, samesite=config.cookie_samesite)
 
 
 def rotate_session(request: Request) -> None:
@@ -68,33 +129,6 @@ class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend  # type: ignore[assignment]
 
 
-class LoginThrottle:
-    """At most ``limit`` failed log-ins per e-mail address and client address per ``window`` seconds,
-    counted in Redis so every web process shares the count."""
-
-    def __init__(self, redis: Redis, prefix: str, limit: int = 5, window: int = 15 * 60) -> None:
-        self.redis, self.prefix, self.limit, self.window = redis, prefix, limit, window
-
-    def _key(self, email: str, client: str) -> str:
-        # Hashed, so Redis never holds the addresses themselves.
-        return f"{self.prefix}:{hashlib.sha256(f'{email}|{client}'.encode()).hexdigest()}"
-
-    async def blocked_for(self, email: str, client: str) -> int:
-        """Seconds until this pair may try again; 0 when it may try now."""
-        key = self._key(email, client)
-        failures = int(await self.redis.get(key) or 0)
-        return max(await self.redis.ttl(key), 1) if failures >= self.limit else 0
-
-    async def failed(self, email: str, client: str) -> None:
-        key = self._key(email, client)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            # The window starts at the first failure and is not extended by later ones.
-            await pipe.incr(key).expire(key, self.window, nx=True).execute()
-
-    async def succeeded(self, email: str, client: str) -> None:
-        await self.redis.delete(self._key(email, client))
-
-
 def security_headers(https: bool):
     """A before-send hook adding the security headers to every response, errors and files included."""
     policy = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -110,4 +144,7 @@ def security_headers(https: bool):
             headers = MutableScopeHeaders.from_message(message)
             for name, value in fixed.items():
                 headers[name] = value
+            session = scope.get("session")
+            if isinstance(session, dict) and session.get(SESSION_USER):
+                headers["Cache-Control"] = "no-store"  # a member's page is theirs: no cache keeps a copy
     return hook

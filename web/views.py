@@ -72,7 +72,8 @@ def _episode_fields(value) -> dict:
 
 @dataclass(frozen=True)
 class Member:
-    """A signed-up user as the pages need them, from the user_profiles read model."""
+    """A signed-up, verified user as the pages need them: the user_profiles read model with the
+    member's personal fields opened (see ``Reads.member``)."""
 
     user_id: str
     display_name: str
@@ -82,19 +83,36 @@ class Member:
     not_interested: frozenset[int]
     show_ratings: dict[int, float]
     episode_ratings: dict[str, float]
+    session_epoch: int = 0
+    email_version: int = 1
 
     @classmethod
-    def from_profile(cls, doc: dict) -> "Member":
-        return cls(user_id=doc["_id"], display_name=doc["display_name"], email=doc["email"],
+    def from_profile(cls, doc: dict, personal: dict) -> "Member":
+        return cls(user_id=doc["_id"], display_name=personal["display_name"], email=personal["email"],
                    ratings={int(k): float(v) for k, v in doc.get("ratings", {}).items()},
                    not_seen=frozenset(doc.get("not_seen", ())), not_interested=frozenset(doc.get("not_interested", ())),
                    show_ratings={int(k): float(v) for k, v in doc.get("show_ratings", {}).items()},
-                   episode_ratings=dict(doc.get("episode_ratings", {})))
+                   episode_ratings=dict(doc.get("episode_ratings", {})),
+                   session_epoch=int(doc.get("session_epoch", 0)), email_version=int(doc.get("email_version", 1)))
 
     @property
     def taste(self) -> dict[int, float]:
         """Every movie and show they rated, as the recommender's items."""
         return taste(self.ratings, self.show_ratings, self.episode_ratings)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What logging in, and the account e-mails, need of an account; never handed to a template."""
+
+    user_id: str
+    email: str
+    display_name: str
+    password_hash: str
+    verified: bool
+    email_version: int
+    password_version: int
+    session_epoch: int
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import dramatiq
 from workers.broker import broker  # imported before any actor: binds them to the project's broker
 from commands.messages import RecordPicksEmailed
 from domain.accounts import Account, stream_for
-from domain.events import UserSignedUp
+from commands.keyring import personal_data
 from mybigmovie import recommendations, training
 from projections.user_profiles import NAME as USER_PROFILES
 from workers import mail, runtime
@@ -24,7 +24,7 @@ async def send_picks(user_id: str, occasion: str) -> None:
     services = await runtime.services()
     command_id = f"picks/{user_id}/{occasion}"
     # Sent before (the log says so), or being sent right now by a duplicate of this message.
-    if await services.handlers.handled(command_id) or not _claim(command_id):
+    if await services.handlers.handled(user_id, command_id) or not _claim(command_id):
         return
     try:
         await _send_picks(services, user_id, occasion, command_id)
@@ -34,18 +34,19 @@ async def send_picks(user_id: str, occasion: str) -> None:
 
 async def _send_picks(services, user_id: str, occasion: str, command_id: str) -> None:
     history = [r.event for r in await services.store.read_stream(stream_for(user_id))]
-    signup = next((event for event in history if isinstance(event, UserSignedUp)), None)
-    if signup is None:
-        log.warning("no account %s: no picks e-mail", user_id)
+    account = Account.from_events(user_id, history)
+    personal = await personal_data(services.keyring, user_id, history)
+    if not account.verified or account.deleted or personal is None:
+        log.info("account %s is not verified, or deleted: no picks e-mail", user_id)
         return
-    picks = await recommendations.picks(services, _recommender(services), Account.from_events(user_id, history),
-                                        PICKS_PER_EMAIL)
+    picks = await recommendations.picks(services, _recommender(services), account, PICKS_PER_EMAIL)
     if not picks:
         log.warning("no movies to pick for %s: is the catalog empty?", user_id)
         return
     settings = services.settings
-    message = mail.render(signup.display_name, picks, occasion, settings.site_url, settings.mail_from, signup.email)
-    await mail.send(message, settings.smtp_host, settings.smtp_port)
+    message = mail.render(personal["display_name"], picks, occasion, settings.site_url, settings.mail_from,
+                          personal["email"])
+    await services.mailer.send(message)
     await services.handlers.handle(RecordPicksEmailed(command_id=command_id, user_id=user_id, occasion=occasion,
                                                       movie_ids=tuple(p.movie_id for p in picks)))
 
@@ -72,7 +73,7 @@ async def send_weekly_picks(occasion: str) -> None:
     services = await runtime.services()
     profiles = services.database[(await services.registry.active(USER_PROFILES)).collection]
     count = 0
-    async for profile in profiles.find({"email": {"$type": "string"}}, projection={"_id": 1}):
+    async for profile in profiles.find({"verified": True}, projection={"_id": 1}):
         send_picks.send(profile["_id"], occasion)
         count += 1
     log.info("weekly picks %s: %d e-mails queued", occasion, count)

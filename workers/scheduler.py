@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from domain.events import UserSignedUp
+from domain.events import EmailVerified
 from mybigmovie.bootstrap import Services
 from workers import runtime
 from workers.actors import retrain, send_picks, send_weekly_picks
@@ -33,13 +33,14 @@ def enqueue_weekly(now: datetime | None = None) -> None:
 
 
 async def welcome_new_members(services: Services, stop: asyncio.Event | None = None) -> None:
-    """Follow the log from a checkpoint; each sign-up queues its welcome e-mail (at least once)."""
+    """Follow the log from a checkpoint; each first confirmed address queues its welcome e-mail
+    (at least once; ``send_picks`` sends once per occasion). No picks go to an unverified address."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
         generation = await services.registry.active(REACTIONS)
         page = await services.store.read_all(after=generation.checkpoint, limit=500)
         for recorded in page:
-            if isinstance(recorded.event, UserSignedUp):
+            if isinstance(recorded.event, EmailVerified):
                 send_picks.send(recorded.event.user_id, "welcome")
         if page:
             await services.registry.save_checkpoint(generation, page[-1].position)

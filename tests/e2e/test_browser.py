@@ -2,7 +2,8 @@
 (``mybigmovie serve`` in a subprocess) on a fresh database and real Redis.
 
 With JavaScript a member rates by clicking a star or with the keyboard, and the list re-orders in
-place, without a page load; with JavaScript off the same flow works through plain forms.
+place, without a page load; with JavaScript off the same flow works through plain forms. A member
+signs up, confirms the address from the e-mail (caught by a real SMTP server on loopback), and logs in.
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from mybigmovie import bootstrap
+from tests.conftest import Inbox, link_in
 from tests.integration.web_harness import CATALOG, REDIS_URL, movie_listed, seed, web_settings
 
 pytestmark = pytest.mark.e2e
@@ -36,8 +39,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory):
-    """``mybigmovie serve`` on a free port, over a fresh database holding CATALOG."""
+def mailbox():
+    """The SMTP server the site sends its e-mails to (kept for the whole module, as the site is)."""
+    inbox = Inbox()
+    inbox.port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Inbox):
+    """``mybigmovie serve`` on a free port, over a fresh database holding CATALOG; e-mail to ``mailbox``.
+    Yields the browser, the site's address, and how to find the confirmation link sent to an address."""
     from playwright import async_api as playwright
 
     assert Path(CHROMIUM).exists(), f"Debian's Chromium is not at {CHROMIUM}: make test installs it"
@@ -47,7 +62,8 @@ async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory):
         await seed(services, [movie_listed(movie) for movie in CATALOG])
         env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DATABASE": settings.database,
                "MYBIGMOVIE_HOST": "127.0.0.1", "MYBIGMOVIE_PORT": str(port), "MYBIGMOVIE_VAR_DIR": str(var_dir),
-               "SECRET_KEY": settings.secret_key, "REDIS_URL": REDIS_URL}
+               "SECRET_KEY": settings.secret_key, "REDIS_URL": REDIS_URL,
+               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port)}
         log = open(var_dir / "server.log", "wb")
         process = subprocess.Popen([sys.executable, "-m", "mybigmovie.cli", "serve", "--no-workers"], cwd=ROOT,
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -55,7 +71,7 @@ async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory):
             await _wait_until_up(f"http://127.0.0.1:{port}", process, var_dir / "server.log")
             async with playwright.async_playwright() as driver:
                 browser = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                yield browser, f"http://127.0.0.1:{port}"
+                yield browser, f"http://127.0.0.1:{port}", mailbox
                 await browser.close()
         finally:
             process.terminate()
@@ -78,13 +94,31 @@ async def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout
     raise RuntimeError(f"the server did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-async def _sign_up(page, base: str, name: str) -> None:
+async def _sign_up(page, base: str, name: str, confirmation_link) -> str:
+    """Sign up, open the link e-mailed to the address (``await confirmation_link(address)``: its path and
+    query), confirm, and log in, as a person does; returns the address."""
+    address = f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org"
     await page.goto(f"{base}/signup")
     await page.fill("#display_name", name)
-    await page.fill("#email", f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.org")
+    await page.fill("#email", address)
+    await page.fill("#password", "correct horse battery")
+    await page.click("form.stacked button[type=submit]")
+    await page.wait_for_selector("text=Check your inbox")
+    await page.goto(base + await confirmation_link(address))
+    await page.click("form.stacked button[type=submit]")  # "Confirm my address"
+    await page.wait_for_selector("text=Your address is confirmed")  # on the log-in page
+    await page.fill("#email", address)
     await page.fill("#password", "correct horse battery")
     await page.click("form.stacked button[type=submit]")
     await page.wait_for_selector(f"text=Welcome, {name}")
+    return address
+
+
+def _link_from(inbox: Inbox):
+    async def confirmation_link(address: str) -> str:
+        [message] = await inbox.wait_for(address, "Confirm your e-mail")
+        return link_in(message, "/account/verify")
+    return confirmation_link
 
 
 async def _order(page) -> list[str]:
@@ -92,13 +126,13 @@ async def _order(page) -> list[str]:
 
 
 async def test_with_javascript_rating_re_orders_the_list_in_place(server):
-    browser, base = server
+    browser, base, mailbox = server
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     # given a new member on the movies list
-    await _sign_up(page, base, "Ann")
+    address = await _sign_up(page, base, "Ann", _link_from(mailbox))
     await page.click("nav >> text=Movies")
     await page.wait_for_url(f"{base}/movies")
     assert (await _order(page))[2:5] == ["Toy Story", "Heat", "Obscure Gem"]
@@ -119,14 +153,26 @@ async def test_with_javascript_rating_re_orders_the_list_in_place(server):
     await page.mouse.move(0, 0)  # no hover highlight in the picture
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert not errors, errors  # e.g. nothing refused by the content security policy
+    # and logging out and in again (each renews the CSRF token) leaves every form working
+    await page.click(".account >> text=Log out")
+    await page.wait_for_selector(".account >> text=Log in")
+    await page.goto(f"{base}/login")
+    await page.fill("#email", address)
+    await page.fill("#password", "correct horse battery")
+    await page.click("form.stacked button[type=submit]")
+    await page.wait_for_selector("text=Welcome, Ann")
+    await page.goto(f"{base}/movies")
+    await page.click("label[for=m4-2]")
+    await page.wait_for_function("() => document.querySelector('#movie-4').innerText.includes('1 of 5 stars')")
+    assert not errors, errors
     await context.close()
 
 
 async def test_without_javascript_the_same_flow_works_with_plain_forms(server):
-    browser, base = server
+    browser, base, mailbox = server
     context = await browser.new_context(java_script_enabled=False)
     page = await context.new_page()
-    await _sign_up(page, base, "Bea")
+    await _sign_up(page, base, "Bea", _link_from(mailbox))
     await page.goto(f"{base}/movies")
     # the fourth star of "Clueless", then the form's own button
     await page.click("label[for=m4-8]")

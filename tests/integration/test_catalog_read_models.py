@@ -10,10 +10,10 @@ import pytest
 
 from commands import messages as m
 from commands.handlers import CommandHandlers
+from commands.keyring import MongoKeyring
 from commands.importers import detect, import_sources
 from commands.importers.synthetic_import import import_synthetic
 from commands.mongo_store import MongoEventStore
-from domain.accounts import user_id_for
 from projections import catalog_queries
 from projections.catalog_port import ReadModelCatalog
 from projections.movies import Movies
@@ -22,6 +22,7 @@ from projections.registry import Registry
 from projections.replay import replay
 from projections.runner import catch_up
 from projections.shows import Shows
+from tests.members import new_member
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
 PROJECTIONS = (Movies(), Shows(), RatingsMatrixProjection())
@@ -36,10 +37,13 @@ async def site(database):
     await import_sources(store, detect(FIXTURES))
     await import_synthetic(store, 5000, seed=3)
     await _catch_up(store, registry)
-    handlers = CommandHandlers(store, ReadModelCatalog(registry), hash_password=lambda p: "x")
-    await handlers.handle(m.SignUp(command_id=_id(), email="ann@example.org", password="correct horse",
-                                   display_name="Ann"))
-    ann = user_id_for("ann@example.org")
+    keyring = MongoKeyring(database)
+    await keyring.create_indexes()
+
+    async def hash_password(password: str) -> str:
+        return "x"
+    handlers = CommandHandlers(store, ReadModelCatalog(registry), keyring, hash_password=hash_password)
+    ann = await new_member(handlers, "ann@example.org", "Ann", "correct horse")  # signed up and confirmed
     for command in (m.RateMovie(command_id=_id(), user_id=ann, movie_id=4973, rating=5.0),
                     m.RateMovie(command_id=_id(), user_id=ann, movie_id=858, rating=2.0),
                     m.RateMovie(command_id=_id(), user_id=ann, movie_id=858, rating=3.5),

@@ -8,10 +8,12 @@ import pytest
 
 from commands import messages as m
 from commands.handlers import CommandHandlers
+from commands.keyring import MongoKeyring
 from commands.mongo_store import MongoEventStore
 from domain import events as e
-from domain.accounts import stream_for, user_id_for
+from domain.accounts import new_user_id, stream_for
 from domain.errors import EmailTaken, InvalidInput, InvalidRating, UnknownTitle, UnknownUser
+from tests.members import new_member
 
 
 class KnownTitles:
@@ -39,24 +41,40 @@ async def store(database):
 
 
 @pytest.fixture
-def handlers(store):
-    return CommandHandlers(store, KnownTitles(), hash_password=lambda password: f"hashed:{password}")
+async def keyring(database):
+    keyring = MongoKeyring(database)
+    await keyring.create_indexes()
+    return keyring
+
+
+@pytest.fixture
+def handlers(store, keyring):
+    async def hash_password(password: str) -> str:
+        return f"hashed:{password}"
+    return CommandHandlers(store, KnownTitles(), keyring, hash_password=hash_password)
 
 
 async def sign_up(handlers, email="ann@example.org") -> str:
-    await handlers.handle(m.SignUp(command_id=cid(), email=email, password="correct horse", display_name="Ann"))
-    return user_id_for(email)
+    """A member with a confirmed address (two events: UserSignedUp, EmailVerified)."""
+    return await new_member(handlers, email, "Ann", "correct horse")
 
 
 async def kinds(store, user_id):
     return [type(r.event).__name__ for r in await store.read_stream(stream_for(user_id))]
 
 
-async def test_sign_up_records_the_account_with_a_hash_not_the_password(handlers, store):
-    user_id = await sign_up(handlers, "  Ann@Example.ORG ")
+async def test_sign_up_records_the_account_with_a_hash_not_the_password(handlers, store, keyring):
+    command_id = cid()
+    await handlers.handle(m.SignUp(command_id=command_id, email="  Ann@Example.ORG ", password="correct horse",
+                                   display_name="Ann"))
+    user_id = new_user_id(command_id, "ann@example.org")
     [recorded] = await store.read_stream(stream_for(user_id))
-    assert recorded.event.email == "ann@example.org"
-    assert recorded.event.password_hash == "hashed:correct horse"
+    assert isinstance(recorded.event, e.UserSignedUp)
+    personal = await keyring.open(user_id, recorded.event.personal)
+    assert personal["email"] == "ann@example.org"
+    assert personal["password_hash"] == "hashed:correct horse"
+    assert b"correct horse" not in recorded.event.personal.data  # neither in clear in the log
+    assert b"ann@example.org" not in recorded.event.personal.data
 
 
 async def test_an_email_signs_up_once_even_when_ten_try_at_once(handlers):
@@ -72,7 +90,7 @@ async def test_a_double_submitted_form_appends_once(handlers, store):
     command = m.RateMovie(command_id=cid(), user_id=user_id, movie_id=1, rating=4.0)
     first, again = await asyncio.gather(handlers.handle(command), handlers.handle(command))
     assert first == again
-    assert await kinds(store, user_id) == ["UserSignedUp", "MovieRated"]
+    assert await kinds(store, user_id) == ["UserSignedUp", "EmailVerified", "MovieRated"]
     signup = m.SignUp(command_id=cid(), email="cy@example.org", password="correct horse", display_name="Cy")
     assert await handlers.handle(signup) == await handlers.handle(signup)
 
@@ -82,14 +100,16 @@ async def test_rating_then_changing_then_removing(handlers, store):
     for rating in (4.0, 4.0, 2.5):
         await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=2, rating=rating))
     await handlers.handle(m.RemoveMovieRating(command_id=cid(), user_id=user_id, movie_id=2))
-    assert await kinds(store, user_id) == ["UserSignedUp", "MovieRated", "MovieRatingChanged", "MovieRatingRemoved"]
+    assert await kinds(store, user_id) == ["UserSignedUp", "EmailVerified", "MovieRated", "MovieRatingChanged",
+                                           "MovieRatingRemoved"]
 
 
 async def test_rating_a_movie_marked_not_seen_unmarks_it(handlers, store):
     user_id = await sign_up(handlers)
     await handlers.handle(m.MarkNotSeen(command_id=cid(), user_id=user_id, movie_id=3))
     await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=3, rating=5.0))
-    assert await kinds(store, user_id) == ["UserSignedUp", "MarkedNotSeen", "NotSeenUnmarked", "MovieRated"]
+    assert await kinds(store, user_id) == ["UserSignedUp", "EmailVerified", "MarkedNotSeen", "NotSeenUnmarked",
+                                           "MovieRated"]
 
 
 @pytest.mark.parametrize("rating", [0.0, 0.25, 5.5, 7, -1, 3.3])
@@ -97,7 +117,7 @@ async def test_an_invalid_rating_is_refused_and_nothing_is_written(handlers, sto
     user_id = await sign_up(handlers)
     with pytest.raises(InvalidRating, match="half steps"):
         await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=1, rating=rating))
-    assert await store.head() == 1
+    assert await store.head() == 2  # the member's sign-up and confirmation only
 
 
 async def test_unknown_titles_users_and_bad_sign_ups_are_refused(handlers, store):
@@ -114,7 +134,7 @@ async def test_unknown_titles_users_and_bad_sign_ups_are_refused(handlers, store
                                        display_name="X"))
     with pytest.raises(InvalidInput, match="password"):
         await handlers.handle(m.SignUp(command_id=cid(), email="d@example.org", password="short", display_name="D"))
-    assert await store.head() == 1
+    assert await store.head() == 2  # the member's sign-up and confirmation only
 
 
 async def test_shows_and_episodes_are_rated(handlers, store):
@@ -123,7 +143,7 @@ async def test_shows_and_episodes_are_rated(handlers, store):
     await handlers.handle(m.RateEpisode(command_id=cid(), user_id=user_id, show_id=10, season=1, episode=1,
                                         rating=3.5))
     history = await store.read_stream(stream_for(user_id))
-    assert isinstance(history[1].event, e.ShowRated) and isinstance(history[2].event, e.EpisodeRated)
+    assert isinstance(history[2].event, e.ShowRated) and isinstance(history[3].event, e.EpisodeRated)
 
 
 async def test_a_mistyped_command_is_refused_before_anything_is_decided(handlers, store):
@@ -132,4 +152,4 @@ async def test_a_mistyped_command_is_refused_before_anything_is_decided(handlers
         await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id="abc", rating=3.0))
     with pytest.raises(InvalidInput, match="rating"):
         await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=1, rating="lots"))
-    assert await store.head() == 1
+    assert await store.head() == 2  # the member's sign-up and confirmation only

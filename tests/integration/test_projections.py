@@ -48,8 +48,8 @@ async def seed(store: MongoEventStore, users: int = 30, events_per_user: int = 4
     rng = random.Random(seed)
     for u in range(users):
         stream = f"user-u{u}"
-        batch = [e.UserSignedUp(**_meta(stream), user_id=f"u{u}", email=f"u{u}@example.org", display_name=f"U{u}",
-                                password_hash="x")]
+        personal = e.Sealed(nonce=f"{u:012d}".encode(), data=f"u{u}@example.org/U{u}/x".encode())  # stored as is
+        batch = [e.UserSignedUp(**_meta(stream), user_id=f"u{u}", personal=personal)]
         for _ in range(events_per_user):
             movie = rng.randrange(50)
             kind = rng.choice([e.MovieRated, e.MovieRatingRemoved, e.MarkedNotSeen, e.NotSeenUnmarked,
@@ -66,7 +66,7 @@ async def digest(registry: Registry, name: str) -> str:
     collection = registry.database[(await registry.active(name)).collection]
     documents = await collection.find({}, projection={"_id": 1, "_pos": 1, "positions": 1, "count": 1,
                                                       "ratings": 1, "not_seen": 1, "not_interested": 1,
-                                                      "counts": 1, "email": 1}).to_list()
+                                                      "counts": 1, "sealed": 1}).to_list()
     documents.sort(key=lambda d: str(d["_id"]))
     return hashlib.sha256(json.dumps(documents, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -70,9 +70,9 @@ async def test_shows_are_trained_and_ranked_as_items_of_the_same_model(database,
     import uuid
 
     from commands import messages as m
-    from domain.accounts import user_id_for
     from mybigmovie.recommendations import taste
     from recommender.tv import show_item_id
+    from tests.members import new_member
 
     settings = dataclasses.replace(load_settings(), database=database.name, var_dir=tmp_path)
     async with bootstrap.services(settings, mongo_url) as services:
@@ -83,9 +83,7 @@ async def test_shows_are_trained_and_ranked_as_items_of_the_same_model(database,
         assert len(listed) >= 2
         show = listed[0]
         season, episode = next(iter(show["episodes"])).split(":")
-        await services.handlers.handle(m.SignUp(command_id=uuid.uuid4().hex, email="tv@example.org",
-                                                password="correct horse", display_name="Tia"))
-        user = user_id_for("tv@example.org")
+        user = await new_member(services.handlers, "tv@example.org", "Tia", "correct horse")
         await services.handlers.handle(m.RateShow(command_id=uuid.uuid4().hex, user_id=user, show_id=show["_id"],
                                                   rating=5.0))
         await services.handlers.handle(m.RateEpisode(command_id=uuid.uuid4().hex, user_id=user,

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 
-from domain.accounts import stream_for, user_id_for
-from tests.integration.web_harness import (catalog, csrf_token, form, movie_site, sign_up, titles,  # noqa: F401
+from domain.accounts import stream_for
+from tests.integration.web_harness import (catalog, csrf_token, form, join, movie_site, titles,  # noqa: F401
                                            web_services)
 
 BY_DAMPED_MEAN = ["The Godfather", "Alien", "Toy Story", "Heat", "Obscure Gem", "Clueless"]
 
 
 async def events_of(services, email: str) -> list[str]:
-    return [type(r.event).__name__ for r in await services.store.read_stream(stream_for(user_id_for(email)))]
+    user_id = await services.keyring.owner(email)
+    return [type(r.event).__name__ for r in await services.store.read_stream(stream_for(user_id))]
 
 
 def htmx(html: str) -> dict[str, str]:
@@ -44,7 +45,7 @@ async def test_htmx_gets_only_the_list_from_the_same_url(movie_site):
 
 async def test_rating_with_a_plain_form_records_it_and_shows_it_at_once(movie_site, web_services):
     # given a member on a movie's page
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     page = await movie_site.get("/movies/3")
     # when they choose 4.5 stars and submit
     fields = form(page.text, "/movies/3/rating") | {"rating": "4.5"}
@@ -54,11 +55,11 @@ async def test_rating_with_a_plain_form_records_it_and_shows_it_at_once(movie_si
     assert "4.5 of 5 stars" in (await movie_site.get("/movies/3")).text
     me = await movie_site.get("/me")
     assert re.search(r"The Godfather</a>.*?4\.5", me.text, re.S)
-    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "MovieRated"]
+    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "EmailVerified", "MovieRated"]
 
 
 async def test_rating_with_htmx_answers_with_the_widget_and_tells_the_lists(movie_site):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     page = await movie_site.get("/movies")
     fields = form(page.text, "/movies/5/rating") | {"rating": "3"}
     response = await movie_site.post("/movies/5/rating", data=fields, headers=htmx(page.text))
@@ -72,16 +73,16 @@ async def test_rating_with_htmx_answers_with_the_widget_and_tells_the_lists(movi
 
 
 async def test_a_form_submitted_twice_rates_once(movie_site, web_services):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     fields = form((await movie_site.get("/movies/1")).text, "/movies/1/rating") | {"rating": "5"}
     first = await movie_site.post("/movies/1/rating", data=fields)
     second = await movie_site.post("/movies/1/rating", data=fields)  # same command id
     assert first.status_code == second.status_code == 303
-    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "MovieRated"]
+    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "EmailVerified", "MovieRated"]
 
 
 async def test_a_rating_out_of_range_is_refused_with_a_clear_message_and_nothing_written(movie_site, web_services):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     page = await movie_site.get("/movies/1")
     fields = form(page.text, "/movies/1/rating")
     # without JavaScript: the movie page again, with the message by the stars
@@ -92,18 +93,18 @@ async def test_a_rating_out_of_range_is_refused_with_a_clear_message_and_nothing
     # with htmx: the widget with the message, as a 422
     partial = await movie_site.post("/movies/1/rating", data=fields | {"rating": "3.3"}, headers=htmx(page.text))
     assert partial.status_code == 422 and "not 3.3" in partial.text and "<html" not in partial.text
-    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp"]
+    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "EmailVerified"]
 
 
 async def test_a_movie_id_that_is_not_a_number_or_not_listed_is_a_friendly_404(movie_site, web_services):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     fields = form((await movie_site.get("/movies/1")).text, "/movies/1/rating") | {"rating": "4"}
     for url in ("/movies/abc/rating", "/movies/999/rating"):
         response = await movie_site.post(url, data=fields)
         assert response.status_code == 404
         assert "Page not found" in response.text and "Traceback" not in response.text
     assert "There is no movie with id 999." in (await movie_site.get("/movies/999")).text
-    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp"]
+    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "EmailVerified"]
 
 
 async def test_visitors_who_try_to_rate_are_asked_to_log_in_first(movie_site):
@@ -115,7 +116,7 @@ async def test_visitors_who_try_to_rate_are_asked_to_log_in_first(movie_site):
 
 
 async def test_not_interested_takes_a_movie_off_the_lists_until_undone(movie_site):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     fields = form((await movie_site.get("/movies/3")).text, "/movies/3/not-interested")
     assert (await movie_site.post("/movies/3/not-interested", data=fields)).status_code == 303
     assert "The Godfather" not in titles((await movie_site.get("/movies")).text)
@@ -128,7 +129,7 @@ async def test_not_interested_takes_a_movie_off_the_lists_until_undone(movie_sit
 
 async def test_a_new_member_is_asked_to_rate_movies_they_have_seen(movie_site):
     # given a new member who rated one movie and has not seen another
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     await movie_site.post("/movies/3/rating", data=form((await movie_site.get("/movies/3")).text,
                                                         "/movies/3/rating") | {"rating": "5"})
     await movie_site.post("/movies/5/not-seen", data=form((await movie_site.get("/movies/5")).text,
@@ -141,18 +142,19 @@ async def test_a_new_member_is_asked_to_rate_movies_they_have_seen(movie_site):
 
 
 async def test_removing_a_rating(movie_site, web_services):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     await movie_site.post("/movies/2/rating", data=form((await movie_site.get("/movies/2")).text,
                                                         "/movies/2/rating") | {"rating": "2"})
     page = await movie_site.get("/movies/2")
     assert "2 of 5 stars" in page.text
     await movie_site.post("/movies/2/rating/delete", data=form(page.text, "/movies/2/rating/delete"))
     assert "not rated" in (await movie_site.get("/movies/2")).text
-    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "MovieRated", "MovieRatingRemoved"]
+    assert await events_of(web_services, "ann@example.org") == ["UserSignedUp", "EmailVerified", "MovieRated",
+                                                                "MovieRatingRemoved"]
 
 
 async def test_a_movie_page_suggests_similar_titles_and_explains_with_the_members_ratings(movie_site):
-    await sign_up(movie_site, "ann@example.org")
+    await join(movie_site, "ann@example.org")
     await movie_site.post("/movies/3/rating", data=form((await movie_site.get("/movies/3")).text,
                                                         "/movies/3/rating") | {"rating": "4.5"})
     page = (await movie_site.get("/movies/2")).text  # Heat: Action, Crime, Thriller

@@ -12,7 +12,7 @@ from recommender import artifact
 from recommender.matrix import RatingsMatrix
 from recommender.model import fit
 from recommender.settings import PRESETS
-from tests.integration.web_harness import (CATALOG, catalog, form, sign_up, site, titles, web_client,  # noqa: F401
+from tests.integration.web_harness import (CATALOG, catalog, form, join, site, titles, web_client,  # noqa: F401
                                            web_services)
 
 
@@ -31,9 +31,9 @@ def publish_tiny_model(model_dir) -> None:
 
 
 @pytest.fixture
-async def model_site(catalog, web_services, mongo_url):
+async def model_site(catalog, web_services, mongo_url, smtp_inbox):
     publish_tiny_model(web_services.settings.model_dir)
-    async with web_client(web_services.settings, mongo_url) as client:
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
         yield client
 
 
@@ -46,7 +46,7 @@ async def rate(client, movie_id: int, stars: str) -> None:
 
 async def test_a_members_lists_follow_the_model(model_site):
     # given a member who rated the movies a comedy lover would
-    await sign_up(model_site, "ann@example.org")
+    await join(model_site, "ann@example.org")
     for movie_id, stars in ((1, "5"), (4, "5"), (2, "1"), (3, "1"), (6, "3")):
         await rate(model_site, movie_id, stars)
     # when they open the home page and the list
@@ -59,7 +59,7 @@ async def test_a_members_lists_follow_the_model(model_site):
 
 
 async def test_the_model_explains_and_finds_similar_titles(model_site):
-    await sign_up(model_site, "ann@example.org")
+    await join(model_site, "ann@example.org")
     await rate(model_site, 3, "5")
     page = (await model_site.get("/movies/2")).text  # Heat, liked by the same people as The Godfather
     assert "Similar titles" in page and "The Godfather" in page.split("Similar titles", 1)[1]

@@ -7,18 +7,18 @@ from datetime import datetime, timezone
 import pytest
 
 from domain import events as e
-from tests.integration.web_harness import form, seed, sign_up, web_client, web_services  # noqa: F401
+from tests.integration.web_harness import form, join, seed, web_client, web_services  # noqa: F401
 
 
 @pytest.fixture
-async def show_site(web_services, mongo_url):
+async def show_site(web_services, mongo_url, smtp_inbox):
     episodes = (e.EpisodeEntry(1, 1, "Pilot", "2008-01-20"), e.EpisodeEntry(1, 2, None, "2008-01-27"),
                 e.EpisodeEntry(2, 1, "Seven Thirty-Seven", "2009-03-08"))
     await seed(web_services, [e.ShowListed(
         event_id=str(uuid.uuid4()), stream="catalog-test", occurred_at=datetime.now(timezone.utc), show_id=903747,
         title="Breaking Bad", imdb_id="tt0903747", year=2008, genres=("Crime", "Drama"), summary="A teacher turns.",
         imdb_rating=9.5, imdb_votes=2_000_000, episodes=episodes, source="test")])
-    async with web_client(web_services.settings, mongo_url) as client:
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
         yield client
 
 
@@ -30,7 +30,7 @@ async def test_a_show_lists_its_seasons_and_episodes(show_site):
 
 
 async def test_a_member_rates_a_show_and_one_of_its_episodes(show_site):
-    await sign_up(show_site, "ann@example.org")
+    await join(show_site, "ann@example.org")
     page = (await show_site.get("/shows/903747")).text
     show = await show_site.post("/shows/903747/rating", data=form(page, "/shows/903747/rating") | {"rating": "5"})
     assert show.status_code == 303
@@ -45,7 +45,7 @@ async def test_a_member_rates_a_show_and_one_of_its_episodes(show_site):
 
 
 async def test_an_episode_that_does_not_exist_cannot_be_rated(show_site):
-    await sign_up(show_site, "ann@example.org")
+    await join(show_site, "ann@example.org")
     page = (await show_site.get("/shows/903747")).text
     fields = form(page, "/shows/903747/episodes/1/1/rating") | {"rating": "4"}
     response = await show_site.post("/shows/903747/episodes/9/9/rating", data=fields)

@@ -18,15 +18,16 @@ from litestar.testing import AsyncTestClient
 from domain import events as e
 from mybigmovie import bootstrap
 from mybigmovie.settings import Settings
+from tests.conftest import link_in
 from web.app import create_app
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct horse battery"
 
 
-def web_settings(database: str, var_dir: Path, port: int = 0) -> Settings:
+def web_settings(database: str, var_dir: Path, port: int = 0, smtp_port: int = 1025) -> Settings:
     return Settings(mongodb_url=None, database=database, redis_url=REDIS_URL, var_dir=var_dir,
-                    shared_data_dir=var_dir, host="127.0.0.1", port=port, smtp_host="127.0.0.1", smtp_port=1025,
+                    shared_data_dir=var_dir, host="127.0.0.1", port=port, smtp_host="127.0.0.1", smtp_port=smtp_port,
                     mail_from="test@localhost", site_url=f"http://127.0.0.1:{port}", secret_key="s" * 64)
 
 
@@ -62,13 +63,16 @@ async def seed(services: bootstrap.Services, events: list[e.Event]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def web_client(settings: Settings, mongo_url: str, base_url: str = "http://127.0.0.1"):
+async def web_client(settings: Settings, mongo_url: str, base_url: str = "http://127.0.0.1", inbox=None):
     """The app with services of its own on the same database (the test client runs it in an event
-    loop of its own, and a Mongo client belongs to one loop), and Redis keys of its own (removed after)."""
+    loop of its own, and a Mongo client belongs to one loop), and Redis keys of its own (removed after).
+    ``inbox`` (the SMTP server the settings point at) is kept on the client for ``join``."""
     namespace = f"mbm-test-{uuid.uuid4().hex[:10]}"
     app = create_app(lambda: bootstrap.services(settings, mongo_url), settings, redis_namespace=namespace)
     async with AsyncTestClient(app, base_url=base_url) as client:
         client.follow_redirects = False  # see each 303 as a browser gets it
+        client.inbox = inbox
+        client.namespace = namespace
         yield client
     async with redis.from_url(REDIS_URL) as connection:
         async for key in connection.scan_iter(f"{namespace}:*"):
@@ -106,9 +110,32 @@ def csrf_token(html: str) -> str:
 
 
 async def sign_up(client: AsyncTestClient, email: str, name: str = "Ann", password: str = PASSWORD):
+    """Fill in and send the sign-up form (this logs nobody in: the address is to be confirmed)."""
     page = await client.get("/signup")
     fields = form(page.text, "/signup") | {"email": email, "display_name": name, "password": password}
     return await client.post("/signup", data=fields)
+
+
+async def follow_link(client: AsyncTestClient, path: str, extra: dict | None = None):
+    """Open an e-mailed link (``path`` with its token) and press the page's button."""
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    return await client.post(path.split("?")[0], data=form(page.text, path.split("?")[0]) | (extra or {}))
+
+
+async def confirm_address(client: AsyncTestClient, email: str, count: int = 1):
+    """Follow the newest confirmation link sent to ``email``."""
+    [*_, message] = await client.inbox.wait_for(email, "Confirm your e-mail", count=count)
+    return await follow_link(client, link_in(message, "/account/verify"))
+
+
+async def join(client: AsyncTestClient, email: str, name: str = "Ann", password: str = PASSWORD):
+    """Sign up, confirm the address from the e-mail, and log in: a member, as a person becomes one."""
+    assert (await sign_up(client, email, name, password)).status_code == 200
+    assert (await confirm_address(client, email)).status_code == 303
+    response = await log_in(client, email, password)
+    assert response.status_code == 303, response.text
+    return response
 
 
 async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD):
@@ -127,16 +154,17 @@ def use_session(client: AsyncTestClient, value: str) -> None:
 
 
 @pytest.fixture
-async def web_services(database, mongo_url: str, tmp_path: Path):
+async def web_services(database, mongo_url: str, tmp_path: Path, smtp_inbox):
     """The real services (event store, projector, handlers) on this test's fresh database, for the
-    test itself to seed the catalog and look at the log."""
-    async with bootstrap.services(web_settings(database.name, tmp_path), mongo_url) as running:
+    test itself to seed the catalog and look at the log; e-mail goes to ``smtp_inbox``."""
+    async with bootstrap.services(web_settings(database.name, tmp_path, smtp_port=smtp_inbox.port),
+                                  mongo_url) as running:
         yield running
 
 
 @pytest.fixture
-async def site(web_services: bootstrap.Services, mongo_url: str):
-    async with web_client(web_services.settings, mongo_url) as client:
+async def site(web_services: bootstrap.Services, mongo_url: str, smtp_inbox):
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
         yield client
 
 
@@ -148,9 +176,9 @@ async def catalog(web_services: bootstrap.Services) -> list[Movie]:
 
 
 @pytest.fixture
-async def movie_site(catalog: list[Movie], web_services: bootstrap.Services, mongo_url: str):
+async def movie_site(catalog: list[Movie], web_services: bootstrap.Services, mongo_url: str, smtp_inbox):
     """The site with CATALOG listed (seeded before it starts)."""
-    async with web_client(web_services.settings, mongo_url) as client:
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
         yield client
 
 

@@ -1,4 +1,5 @@
 """The user-profile fold, event by event."""
+import base64
 from datetime import datetime, timezone
 
 from domain import events as e
@@ -21,7 +22,7 @@ def ev(kind, **fields):
 
 def test_ratings_lists_and_counts_follow_the_events():
     profile = fold(
-        ev(e.UserSignedUp, email="a@b.org", display_name="Ann", password_hash="h"),
+        ev(e.UserSignedUp, personal=e.Sealed(nonce=b"n" * 12, data=b"d")),
         ev(e.MovieRated, movie_id=1, rating=4.5),
         ev(e.MovieRated, movie_id=2, rating=2.0),
         ev(e.MovieRatingChanged, movie_id=2, rating=3.0, previous=2.0),
@@ -33,7 +34,10 @@ def test_ratings_lists_and_counts_follow_the_events():
         ev(e.ShowRated, show_id=3, rating=5.0),
         ev(e.EpisodeRated, show_id=3, season=1, episode=2, rating=4.0),
     )
-    assert profile["email"] == "a@b.org" and profile["display_name"] == "Ann"
+    # The personal fields stay sealed as in the event (opened on the read side with the member's key).
+    assert profile["sealed"] == {"signup": {"nonce": base64.b64encode(b"n" * 12).decode(),
+                                            "data": base64.b64encode(b"d").decode()}}
+    assert profile["signed_up_at"] == NOW and profile["email_version"] == 1 and profile["password_version"] == 1
     assert profile["ratings"] == {"2": 3.0}
     assert profile["not_seen"] == [7] and profile["not_interested"] == [9]
     assert profile["show_ratings"] == {"3": 5.0} and profile["episode_ratings"] == {"3:1:2": 4.0}

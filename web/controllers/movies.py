@@ -5,13 +5,14 @@ from typing import Annotated, Callable
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
+from web.errors import Id
 from web.forms import CommandForm, MarkForm, RatingForm, safe_next
 from web.lists import because, movie_page, similar
 from web.queries import Reads
@@ -37,33 +38,33 @@ class MoviesController(Controller):
 
     @get("/{movie_id:int}", name="movie")
     async def movie(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
-                    movie_id: FromPath[int]) -> Template:
+                    movie_id: Id) -> Template:
         return await _movie_page(request, reads, recommender, member, movie_id)
 
     @post("/{movie_id:int}/rating", name="rate_movie")
     async def rate(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
-                   member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
+                   member: MemberDep, movie_id: Id) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, RatingForm,
                           lambda f, user: m.RateMovie(command_id=str(f.command_id), user_id=user, movie_id=movie_id,
                                                       rating=f.rating))
 
     @post("/{movie_id:int}/rating/delete", name="unrate_movie")
     async def unrate(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
-                     member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
+                     member: MemberDep, movie_id: Id) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, CommandForm,
                           lambda f, user: m.RemoveMovieRating(command_id=str(f.command_id), user_id=user,
                                                               movie_id=movie_id))
 
     @post("/{movie_id:int}/not-seen", name="not_seen")
     async def not_seen(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
-                       member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
+                       member: MemberDep, movie_id: Id) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, MarkForm,
                           lambda f, user: m.MarkNotSeen(command_id=str(f.command_id), user_id=user,
                                                         movie_id=movie_id, marked=f.marked))
 
     @post("/{movie_id:int}/not-interested", name="not_interested")
     async def not_interested(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
-                             member: MemberDep, movie_id: FromPath[int]) -> Template | Redirect:
+                             member: MemberDep, movie_id: Id) -> Template | Redirect:
         return await _act(request, reads, recommender, services, require(member), movie_id, MarkForm,
                           lambda f, user: m.MarkNotInterested(command_id=str(f.command_id), user_id=user,
                                                               movie_id=movie_id, marked=f.marked))

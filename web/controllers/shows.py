@@ -5,13 +5,14 @@ from typing import Annotated, Callable
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
+from web.errors import Id
 from web.forms import RatingForm, safe_next
 from web.lists import show_page
 from web.queries import Reads
@@ -32,19 +33,19 @@ class ShowsController(Controller):
                     page_number=page_number, has_next=found.has_next, personal=found.personal)
 
     @get("/{show_id:int}", name="show")
-    async def show(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: FromPath[int]) -> Template:
+    async def show(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: Id) -> Template:
         return await _show_page(request, reads, member, show_id)
 
     @post("/{show_id:int}/rating", name="rate_show")
     async def rate_show(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
-                        show_id: FromPath[int]) -> Template | Redirect:
+                        show_id: Id) -> Template | Redirect:
         return await _rate(request, reads, services, require(member), show_id, None,
                            lambda f, user: m.RateShow(command_id=str(f.command_id), user_id=user, show_id=show_id,
                                                       rating=f.rating))
 
     @post("/{show_id:int}/episodes/{season:int}/{episode:int}/rating", name="rate_episode")
     async def rate_episode(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
-                           show_id: FromPath[int], season: Season, episode: Season) -> Template | Redirect:
+                           show_id: Id, season: Season, episode: Season) -> Template | Redirect:
         return await _rate(request, reads, services, require(member), show_id, (season, episode),
                            lambda f, user: m.RateEpisode(command_id=str(f.command_id), user_id=user,
                                                          show_id=show_id, season=season, episode=episode,
