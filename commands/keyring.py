@@ -79,7 +79,7 @@ class MongoKeyring:
     def __init__(self, database: AsyncDatabase, collection: str = "member_keys") -> None:
         self._keys = database[collection]
         self._pepper: bytes | None = None
-        self._cache: dict[str, tuple[float, bytes | None]] = {}
+        self._cache: dict[str, tuple[float, bytes]] = {}
 
     async def create_indexes(self) -> None:
         await self._keys.create_index([("email_key", ASCENDING)], unique=True, sparse=True, name="email_key")
@@ -145,11 +145,12 @@ class MongoKeyring:
         if cached and cached[0] > time.monotonic():
             return cached[1]
         doc = await self._keys.find_one({"_id": user_id}, projection={"key": 1})
-        key = bytes(doc["key"]) if doc else None
+        if doc is None:  # not remembered: the key may be created a moment later (a sign-up)
+            return None
         if len(self._cache) > 50_000:
             self._cache.clear()
-        self._cache[user_id] = (time.monotonic() + _CACHE_SECONDS, key)
-        return key
+        self._cache[user_id] = (time.monotonic() + _CACHE_SECONDS, bytes(doc["key"]))
+        return bytes(doc["key"])
 
 
 async def personal_data(keyring: Keyring, user_id: str, history) -> dict | None:

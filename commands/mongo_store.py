@@ -86,7 +86,8 @@ class MongoEventStore:
         prior = await self._commits.find_one({"_id": ids[0]})
         if prior is None:
             return None
-        if prior["ids"] != ids or [_comparable(p) for p in prior["events"]] != [_comparable(p) for p in payloads]:
+        if prior["ids"] != ids or ([comparable_payload(p) for p in prior["events"]]
+                                   != [comparable_payload(p) for p in payloads]):
             raise DuplicateEventError(f"event ids {ids} were committed before with another payload")
         return list(range(prior["pos"], prior["pos"] + len(ids)))
 
@@ -106,7 +107,7 @@ class MongoEventStore:
 
     async def read_stream(self, stream: str) -> list[Recorded]:
         commits = await self._commits.find({"stream": stream}).sort("version", ASCENDING).to_list()
-        return [recorded for commit in commits for recorded in _unpack(commit)]
+        return [recorded for commit in commits for recorded in unpack_commit(commit)]
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[Recorded]:
         # A range on pos rather than sort+limit: nx-27017 serves it ~30 % faster, and on both
@@ -121,7 +122,7 @@ class MongoEventStore:
         result: list[Recorded] = []
         expected = after + 1
         for commit in commits:
-            for recorded in _unpack(commit):
+            for recorded in unpack_commit(commit):
                 if recorded.position < expected:
                     continue
                 if recorded.position > expected:
@@ -148,7 +149,7 @@ class MongoEventStore:
     async def read_commits(self, stream: str) -> list[list[Recorded]]:
         """The stream's events grouped by the commit they were appended in (migrations)."""
         commits = await self._commits.find({"stream": stream}).sort("version", ASCENDING).to_list()
-        return [_unpack(commit) for commit in commits]
+        return [unpack_commit(commit) for commit in commits]
 
     async def streams_with(self, event_type: str, prefix: str) -> list[str]:
         """The streams starting with ``prefix`` that hold an event tagged ``event_type`` (migrations)."""
@@ -186,13 +187,15 @@ def payload(event: Event) -> dict:
     return document
 
 
-def _comparable(payload: dict) -> bytes:
+def comparable_payload(payload: dict) -> bytes:
+    """What a resend is compared on (shared with commands/memory_store.py)."""
     # A resend may be re-stamped, and BSON keeps milliseconds only: compare the facts, not the clock.
     # Through JSON, so a tuple sent and the list read back compare equal.
     return msgspec.json.encode({key: value for key, value in payload.items() if key != "occurred_at"})
 
 
-def _unpack(commit: dict) -> list[Recorded]:
+def unpack_commit(commit: dict) -> list[Recorded]:
+    """A stored commit's events, decoded; MalformedEvent when it cannot be (shared with memory_store.py)."""
     try:
         pairs = list(zip(commit["ids"], commit["events"], strict=True))
         first, version, stream = int(commit["pos"]), int(commit["version"]), commit["stream"]

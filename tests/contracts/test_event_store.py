@@ -1,6 +1,8 @@
-"""The event-store contract: every backend the adapter supports must pass all of it.
+"""The event-store contract: every store, and every backend the Mongo adapter supports, must pass all of it.
 
-Run against nx-27017 by default and against real MongoDB with MONGODB_URL set.
+Each test runs on the Mongo adapter ("mongo": nx-27017 by default, real MongoDB with MONGODB_URL set)
+and on the in-memory store ("memory", no database at all). The few tests that are about the database
+itself are skipped for the memory store, each saying why (see ``mongo_only``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from commands.memory_store import InMemoryEventStore
 from commands.mongo_store import MongoEventStore
 from domain.errors import ConcurrencyError, DuplicateEventError, InvalidInput, MalformedEvent
 from domain.events import MarkedNotSeen, MovieRated
@@ -21,11 +24,31 @@ def rated(stream: str, movie_id: int = 1, rating: float = 4.0, event_id: str | N
                       occurred_at=datetime.now(timezone.utc), user_id=stream, movie_id=movie_id, rating=rating)
 
 
+@pytest.fixture(params=["mongo", "memory"])
+def kind(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-async def store(database) -> MongoEventStore:
-    store = MongoEventStore(database)
+def mongo_database(kind, request):
+    """The test database for "mongo", None for "memory" (whose run never starts a database server).
+    A plain fixture: pytest-asyncio sets an async fixture up on demand only from outside the event loop."""
+    return request.getfixturevalue("database") if kind == "mongo" else None
+
+
+@pytest.fixture
+async def store(kind, mongo_database) -> MongoEventStore | InMemoryEventStore:
+    if kind == "memory":
+        return InMemoryEventStore()
+    store = MongoEventStore(mongo_database)
     await store.create_indexes()
     return store
+
+
+def mongo_only(why: str):
+    """Run a test on the Mongo adapter only; the memory store's run is skipped before any fixture is set up."""
+    return pytest.mark.parametrize(
+        "kind", ["mongo", pytest.param("memory", marks=pytest.mark.skip(reason=f"memory store: {why}"))])
 
 
 async def test_appends_get_gap_free_positions_and_stream_versions(store):
@@ -61,9 +84,13 @@ async def test_read_all_pages_without_splitting_or_skipping(store):
     assert [r.position for r in await store.read_all(after=5, limit=2)] == [6, 7]
 
 
-async def test_same_expected_version_released_together_exactly_one_wins(store, database):
+async def test_same_expected_version_released_together_exactly_one_wins(store, kind, mongo_database):
     # given 100 writers, each with its own store so nothing in-process serialises them
-    writers = [MongoEventStore(database) for _ in range(100)]
+    # (in memory a log is one object: 100 tasks on that one store)
+    if kind == "memory":
+        writers = [store] * 100
+    else:
+        writers = [MongoEventStore(mongo_database) for _ in range(100)]
     # when all append to one stream expecting version 0 at once
     results = await asyncio.gather(*(w.append("user-x", 0, [rated("user-x", i)]) for i, w in enumerate(writers)),
                                    return_exceptions=True)
@@ -127,6 +154,8 @@ async def test_expected_version_ahead_of_the_stream_is_rejected(store):
     assert await store.head() == 2
 
 
+@mongo_only("writes malformed documents straight into the events collection; the memory store has no way in "
+            "but append, which validates, and it decodes with the same unpack_commit as the Mongo adapter")
 async def test_unknown_or_malformed_stored_events_give_a_clear_error(store, database):
     await store.append("user-a", 0, [rated("user-a")])
     await database.events.insert_one({"_id": "bad", "pos": 2, "stream": "s", "version": 0, "ids": ["bad"],
@@ -154,13 +183,15 @@ async def test_positions_of_finds_a_committed_batch(store):
     assert await store.positions_of("never-seen") is None
 
 
-async def test_an_event_id_reused_inside_another_batch(store, backend):
+async def test_an_event_id_reused_inside_another_batch(store, kind, request):
     """A known difference: MongoDB enforces the unique multikey index on event ids, nx-27017 does not.
-    Batches are identified by their first event id on both; this pins down what else each refuses."""
+    Batches are identified by their first event id on both; this pins down what else each refuses.
+    The memory store refuses it, as MongoDB does."""
+    backend = "memory" if kind == "memory" else request.getfixturevalue("backend")
     first, second = rated("user-a", 1), rated("user-a", 2)
     await store.append("user-a", 0, [first, second])
     reuse = [rated("user-b", 3), rated("user-b", 2, event_id=second.event_id)]
-    if backend == "mongodb":
+    if backend in ("mongodb", "memory"):
         with pytest.raises(DuplicateEventError):
             await store.append("user-b", 0, reuse)
         assert await store.head() == 2
@@ -192,6 +223,7 @@ def _write_in_process(url: str, database: str, process: int) -> None:
 
 
 @pytest.mark.slow
+@mongo_only("it is single-process by design: a log in one process's memory is not shared with another")
 async def test_concurrent_writers_across_processes_get_exactly_1_to_n_and_a_tailer_never_skips(
     store, database, mongo_url
 ):
@@ -247,3 +279,60 @@ async def test_a_resent_batch_with_tuple_and_bytes_fields_is_recognised(store):
     assert await store.append("history-x", None, [batch]) == [2]
     events = [r.event for r in await store.read_all()]
     assert events[0].movie_ids == (1, 2, 3) and events[1].half_stars == b"\x07"
+
+
+# --- what both stores promise to concurrent callers in one process ---------------------------------
+
+async def test_many_tasks_appending_to_one_store_get_gap_free_positions_and_versions(store):
+    # given 20 tasks on one store, each appending 10 times to its own stream (one commit of 2 every third)
+    async def writer(index: int) -> None:
+        stream, version = f"task-{index}", 0
+        for n in range(10):
+            batch = [rated(stream, n)] if n % 3 else [rated(stream, n), rated(stream, n + 100)]
+            await store.append(stream, version, batch)
+            version += len(batch)
+
+    await asyncio.gather(*(writer(i) for i in range(20)))
+    # then positions are 1..n with no gap, and every stream counts 1..its length
+    everything = await store.read_all(limit=10_000)
+    assert [r.position for r in everything] == list(range(1, 20 * 14 + 1)) and await store.head() == 20 * 14
+    for index in range(20):
+        assert [r.version for r in await store.read_stream(f"task-{index}")] == list(range(1, 15))
+
+
+async def test_wait_for_wakes_every_waiter_and_answers_at_once_when_the_log_is_past(store):
+    waiters = [asyncio.create_task(store.wait_for(0, timeout=5)) for _ in range(5)]
+    late = asyncio.create_task(store.wait_for(1, timeout=0.2))
+    await asyncio.sleep(0.02)
+    await store.append("user-a", 0, [rated("user-a")])
+    assert await asyncio.gather(*waiters) == [True] * 5
+    assert await late is False  # nothing after position 1
+    assert await store.wait_for(0, timeout=0) is True
+
+
+async def test_read_all_past_the_head_or_in_the_middle_of_a_commit(store):
+    await store.append("user-a", 0, [rated("user-a", 1), rated("user-a", 2), rated("user-a", 3)])
+    await store.append("user-b", 0, [rated("user-b", 4)])
+    assert await store.read_all(after=4) == [] and await store.read_all(after=99) == []
+    assert [(r.position, r.version, r.event.movie_id) for r in await store.read_all(after=1, limit=10)] == [
+        (2, 2, 2), (3, 3, 3), (4, 1, 4)]
+    assert [r.position for r in await store.read_all(after=2, limit=1)] == [3]
+
+
+async def test_a_known_first_event_id_with_other_ids_after_it_is_an_error(store):
+    first, second = rated("user-a", 1), rated("user-a", 2)
+    await store.append("user-a", 0, [first, second])
+    with pytest.raises(DuplicateEventError):
+        await store.append("user-a", None, [first, rated("user-a", 3)])
+    with pytest.raises(DuplicateEventError):
+        await store.append("user-a", 0, [first])  # a stale version, and not the batch it was in either
+    assert await store.positions_of(first.event_id) == [1, 2] and await store.head() == 2
+
+
+async def test_an_event_the_log_cannot_hold_is_refused_and_leaves_nothing_behind(store):
+    # BSON holds 64-bit integers at most: the store refuses before anything is written
+    await store.append("user-a", 0, [rated("user-a")])
+    with pytest.raises(OverflowError):
+        await store.append("user-a", 1, [rated("user-a", 2), rated("user-a", 2**64)])
+    assert await store.head() == 1 and len(await store.read_stream("user-a")) == 1
+    assert await store.append("user-a", 1, [rated("user-a", 3)]) == [2]

@@ -1,4 +1,4 @@
-"""Erasure that fits an event log: the keyring, deletion, the one-off migration of clear-text sign-ups,
+"""Erasure that fits an event log: deletion, the one-off migration of clear-text sign-ups,
 and what ``audit`` shows afterwards. Each runs against the real store and keyring on the test database.
 """
 from __future__ import annotations
@@ -17,7 +17,6 @@ from commands.keyring import MongoKeyring
 from commands.mongo_store import MongoEventStore
 from domain import events as e
 from domain.accounts import stream_for
-from domain.errors import EmailTaken
 from mybigmovie.migrations import seal_personal_data
 from tests.members import new_member
 
@@ -50,48 +49,7 @@ def cli(*args: str, database, mongo_url) -> subprocess.CompletedProcess:
                           env=env, timeout=120)
 
 
-# --- the keyring ------------------------------------------------------------------------------------
-
-async def test_one_address_one_account_and_a_resent_claim_is_the_same_claim(parts):
-    _, keyring, _ = parts
-    await keyring.claim("u1", "Ann@Example.org", "c1")
-    await keyring.claim("u1", "ann@example.org", "c1")  # the same sign-up sent again
-    with pytest.raises(EmailTaken) as taken:
-        await keyring.claim("u2", "ann@example.org ", "c2")
-    assert taken.value.user_id == "u1" and await keyring.owner("ANN@example.org") == "u1"
-
-
-async def test_a_sealed_blob_opens_only_for_its_member(parts):
-    _, keyring, _ = parts
-    await keyring.claim("u1", "ann@example.org", "c1")
-    await keyring.claim("u2", "bob@example.org", "c2")
-    sealed = await keyring.seal("u1", {"email": "ann@example.org"})
-    assert b"ann@example.org" not in sealed.data
-    assert await keyring.open("u1", sealed) == {"email": "ann@example.org"}
-    assert await keyring.open("u2", sealed) is None  # the user id is bound in: a copied blob does not open
-
-
-async def test_shredding_a_key_makes_the_data_unreadable_everywhere_and_frees_the_address(parts, database):
-    _, keyring, _ = parts
-    await keyring.claim("u1", "ann@example.org", "c1")
-    sealed = await keyring.seal("u1", {"email": "ann@example.org"})
-    other_process = MongoKeyring(database)
-    assert await other_process.open("u1", sealed) is not None
-    await keyring.shred("u1")
-    assert await keyring.open("u1", sealed) is None and await keyring.owner("ann@example.org") is None
-    assert await MongoKeyring(database).open("u1", sealed) is None
-    with pytest.raises(LookupError):
-        await keyring.seal("u1", {"email": "again"})
-
-
-async def test_moving_to_an_address_another_account_holds_is_refused(parts):
-    _, keyring, _ = parts
-    await keyring.claim("u1", "ann@example.org", "c1")
-    await keyring.claim("u2", "bob@example.org", "c2")
-    with pytest.raises(EmailTaken):
-        await keyring.move("u2", "ann@example.org")
-    await keyring.move("u2", "bea@example.org")
-    assert await keyring.owner("bea@example.org") == "u2" and await keyring.owner("bob@example.org") is None
+# The keyring's own tests are in tests/contracts/test_keyring.py (on MongoKeyring and InMemoryKeyring).
 
 
 # --- deleting an account ----------------------------------------------------------------------------
