@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import time
 from dataclasses import dataclass
 from typing import AsyncIterator, Iterator
@@ -19,9 +20,11 @@ from mybigmovie.passwords import HashGate, Passwords
 from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
+from projections.hot_catalog import HotCatalog
 from projections.movies import Movies
 from projections.registry import Registry
 from projections.ratings_matrix import RatingsMatrixProjection
+from projections.read_side import ReadSide
 from projections.runner import Projection
 from projections.shows import Shows
 from projections.user_profiles import UserProfiles
@@ -44,6 +47,7 @@ class Services:
     keyring: MongoKeyring
     passwords: Passwords
     mailer: SmtpMailer
+    reads: ReadSide  # its catalog loads on first use; a web process loads it at start
 
 
 @contextlib.contextmanager
@@ -89,10 +93,12 @@ async def services(settings: Settings, mongodb_url: str) -> AsyncIterator[Servic
         registry = Registry(database)
         keyring = MongoKeyring(database)
         await keyring.create_indexes()
-        passwords = Passwords(HashGate())
+        # One argon2 hash per core on the machine, shared out among the web processes.
+        passwords = Passwords(HashGate(limit=max(1, (os.cpu_count() or 1) // settings.web_processes)))
         handlers = CommandHandlers(store, ReadModelCatalog(registry), keyring, passwords.hash)
         yield Services(settings, client, database, store, registry, handlers,
                        Projector(store, registry, all_projections()), mongodb_url, keyring, passwords,
-                       SmtpMailer(settings.smtp_host, settings.smtp_port))
+                       SmtpMailer(settings.smtp_host, settings.smtp_port),
+                       ReadSide(registry, HotCatalog(registry), keyring))
     finally:
         await client.close()

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from domain.accounts import Account
-from mybigmovie.bootstrap import Services
-from projections.catalog_port import MOVIES
+from projections.read_side import ReadSide
+from projections.views import Title
 from recommender import ranking
 from recommender.artifact import ModelHolder
 from recommender.foldin import fold_in
@@ -150,22 +150,22 @@ class Pick:
     reason: str  # one line: why this movie, for this member
 
 
-async def picks(services: Services, recommender: Recommender, account: Account, k: int) -> list[Pick]:
+async def picks(reads: ReadSide, recommender: Recommender, account: Account, k: int) -> list[Pick]:
     """The member's top ``k`` listed movies for an e-mail, leaving out what they rated or put aside."""
-    movies = services.database[(await services.registry.active(MOVIES)).collection]
     exclude = {*account.ratings, *account.not_seen, *account.not_interested}
     ranked = recommender.top(account.ratings, 4 * k, exclude) if account.ratings else None
     if ranked:
-        found = {m["_id"]: m for m in await movies.find({"_id": {"$in": ranked}, "listed": True}).to_list()}
+        found = await reads.movies_by_id(ranked)
         chosen = [found[i] for i in ranked if i in found][:k]
     else:
-        chosen = [m for m in await movies.find({"listed": True}).sort("damped_mean", -1).limit(k + len(exclude))
-                  .to_list() if m["_id"] not in exclude][:k]
-    return [Pick(m["_id"], m["title"], m.get("year"), await _reason(movies, recommender, account, m)) for m in chosen]
+        chosen = await reads.popular_movies(exclude=exclude, limit=k)
+    return [Pick(m.id, m.title, m.year, await _reason(reads, recommender, account, m)) for m in chosen]
 
 
-async def _reason(movies, recommender: Recommender, account: Account, movie: dict) -> str:
-    because = recommender.because(account.ratings, movie["_id"], 1) if account.ratings else None
-    if because and (rated := await movies.find_one({"_id": because[0]}, projection={"title": 1})):
-        return f"Because you gave {rated['title']} {account.ratings[because[0]]:g} stars."
-    return f"Rated {movie['damped_mean']:.1f} out of 5 by {movie['rating_count']:,} people."
+async def _reason(reads: ReadSide, recommender: Recommender, account: Account, movie: Title) -> str:
+    because = recommender.because(account.ratings, movie.id, 1) if account.ratings else None
+    if because and (rated := await reads.movie(because[0])):
+        return f"Because you gave {rated.title} {account.ratings[because[0]]:g} stars."
+    if movie.rating_mean is None:
+        return "One of the most popular movies on the site."
+    return f"Rated {movie.rating_mean:.1f} out of 5 by {movie.rating_count:,} people."

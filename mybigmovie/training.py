@@ -16,13 +16,11 @@ from typing import Callable
 import numpy as np
 
 from mybigmovie.bootstrap import Services
-from projections.catalog_port import MOVIES, SHOWS
 from projections.ratings_matrix import NAME as RATINGS_MATRIX
 from projections.ratings_matrix import load_ratings_matrix
 from recommender import artifact
 from recommender.catalog import with_catalog_items
 from recommender.cli import publish
-from projections.user_profiles import NAME as USER_PROFILES
 from recommender.matrix import RatingsMatrix
 from recommender.evaluation import rmse
 from recommender.model import Model, predict
@@ -65,14 +63,12 @@ def _finish(model: Model, matrix: RatingsMatrix, catalog: list[dict]) -> Model:
 
 async def _site_show_ratings(services: Services) -> tuple[list, list, list]:
     """(users, show item ids, stars): members' show ratings, and episode ratings folded into shows."""
-    profiles = services.database[(await services.registry.active(USER_PROFILES)).collection]
     shows, episodes = ([], [], []), ([], [], [])
-    async for p in profiles.find({"$or": [{"counts.show_ratings": {"$gt": 0}}, {"counts.episode_ratings": {"$gt": 0}}]},
-                                 projection={"show_ratings": 1, "episode_ratings": 1}):
-        for show, stars in p["show_ratings"].items():
-            shows[0].append(p["_id"]), shows[1].append(show_item_id(show)), shows[2].append(stars)
-        for key, stars in p["episode_ratings"].items():
-            episodes[0].append(p["_id"]), episodes[1].append(show_item_id(key.split(":")[0])), episodes[2].append(stars)
+    async for user_id, show_ratings_, episode_ratings in services.reads.members_show_ratings():
+        for show, stars in show_ratings_.items():
+            shows[0].append(user_id), shows[1].append(show_item_id(show)), shows[2].append(stars)
+        for key, stars in episode_ratings.items():
+            episodes[0].append(user_id), episodes[1].append(show_item_id(key.split(":")[0])), episodes[2].append(stars)
     return show_ratings(*shows, *episodes) if episodes[0] else shows
 
 
@@ -86,14 +82,10 @@ def with_show_ratings(matrix: RatingsMatrix, shows: tuple) -> RatingsMatrix:
 
 async def _catalog(services: Services) -> list[dict]:
     """Every listed title with what the prior needs; shows under their item ids, IMDb figures rescaled."""
-    fields = {"genres": 1, "year": 1, "directors": 1, "rating_count": 1, "rating_mean": 1}
-    movies = services.database[(await services.registry.active(MOVIES)).collection]
-    shows = services.database[(await services.registry.active(SHOWS)).collection]
-    titles = await movies.find({"listed": True}, projection=fields).to_list()
-    for show in await shows.find({"listed": True}, projection={**fields, "popularity": 1}).to_list():
-        # IMDb counts votes, ~25 for each rating MovieLens would have: popularity is the comparable count
-        titles.append({**show, "_id": show_item_id(show["_id"]), "rating_count": show.get("popularity")})
-    return titles
+    movies, shows = await services.reads.titles_for_training()
+    # IMDb counts votes, ~25 for each rating MovieLens would have: popularity is the comparable count
+    return movies + [{**show, "_id": show_item_id(show["_id"]), "rating_count": show.get("popularity")}
+                     for show in shows]
 
 
 def _with_catalog(model: Model, catalog: list[dict]) -> Model:

@@ -24,7 +24,6 @@ from web.controllers.movies import MoviesController
 from web.controllers.pages import PagesController
 from web.controllers.shows import ShowsController
 from web.deps import dependencies
-from web.queries import search_index
 from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
@@ -37,10 +36,13 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(services_factory: Callable[[], AsyncContextManager[Services]], settings: Settings, *,
-               run_projector: bool = True, redis_namespace: str = "mybigmovie", debug: bool = False) -> Litestar:
+               run_projector: bool = True, redis_namespace: str | None = None, debug: bool = False) -> Litestar:
     """The site. ``services_factory`` is entered for the app's lifetime (``lambda: nullcontext(services)``
     to share services the caller owns); with ``run_projector`` the read models are kept current by a
-    background task, which read-your-writes after every command relies on."""
+    background task, which read-your-writes after every command relies on. Sessions and throttles
+    live in Redis under ``redis_namespace``, by default one per database: two sites sharing a
+    Redis never share a session or a throttle count."""
+    redis_namespace = redis_namespace or f"mybigmovie:{settings.database}"
     https = settings.site_url.startswith("https://")
     redis = Redis.from_url(settings.redis_url)
     state = State({"throttle": Throttle(redis, f"{redis_namespace}:throttle")})
@@ -52,8 +54,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
             app.state.account_mail = AccountMail(services.mailer, LinkTokens(settings.secret_key), settings.mail_from,
                                                  settings.site_url)
             app.state.recommender = Recommender(services.settings.model_dir)
-            app.state.search_index = search_index(services.registry)
-            await app.state.search_index.refresh()  # load it now, not on the first visitor's search
+            await services.reads.catalog.refresh()  # the catalog in memory now, not on the first visitor's page
             task = asyncio.create_task(services.projector.run_forever(poll_seconds=0.5)) if run_projector else None
             try:
                 yield

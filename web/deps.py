@@ -13,15 +13,15 @@ from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.account_mail import AccountMail
 from web.forms import parse_form
-from web.queries import Reads
+from projections.read_side import ReadSide
 from web.security import session_user
 from web.throttle import Throttle
 from web.tokens import LinkTokens
-from web.views import Credentials, Member
+from projections.views import Credentials, Member
 
 # What a handler or provider asks for by name; declared so Litestar does not have to guess.
 ServicesDep = NamedDependency[Services]
-ReadsDep = NamedDependency[Reads]
+ReadsDep = NamedDependency[ReadSide]
 MemberDep = NamedDependency[Member | None]
 RecommenderDep = NamedDependency[Recommender]
 ThrottleDep = NamedDependency[Throttle]
@@ -37,8 +37,8 @@ async def _services(state: State) -> Services:
     return state.services
 
 
-async def _reads(services: ServicesDep, state: State) -> Reads:
-    return Reads(services.registry, state.search_index, services.keyring)
+async def _reads(services: ServicesDep) -> ReadSide:
+    return services.reads
 
 
 async def _recommender(state: State) -> Recommender:
@@ -98,7 +98,7 @@ async def submit(request: Request, services: Services, member: Member, form_type
     return None
 
 
-async def authenticate(reads: Reads, services: Services, email: str, password: str) -> Credentials | None:
+async def authenticate(reads: ReadSide, services: Services, email: str, password: str) -> Credentials | None:
     """The account with this e-mail address and password, or None. An unknown address costs as
     much time as a wrong password (a hash is checked either way), so timing does not tell which
     addresses have accounts."""

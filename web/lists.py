@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.queries import Reads
-from mybigmovie.recommendations import Recommender
-from web.views import Member, MovieFilter, Title
+from projections.read_side import ReadSide
+from mybigmovie.recommendations import Recommender, taste
+from projections.views import Member, MovieFilter, Title
 
 PAGE_SIZE = 24
 POOL = 480  # a member's list re-ranks this many popular titles matching the filters
 ENOUGH_RATINGS = 5  # below this, a member is asked to rate rather than shown "for you"
 
 
-async def show_page(reads: Reads, recommender: Recommender, member: Member | None, page: int) -> MoviePage:
+async def show_page(reads: ReadSide, recommender: Recommender, member: Member | None, page: int) -> MoviePage:
     """One page of the shows list: for a member who rated anything, re-ranked by the model (shows are
     items of the same model as movies, so movie ratings alone already order them)."""
     start = (page - 1) * PAGE_SIZE
-    if member and member.taste and start < POOL and recommender.available:
+    if member and taste_of(member) and start < POOL and recommender.available:
         pool = await reads.shows(limit=POOL)
-        scores = recommender.show_scores(member.taste, [t.id for t in pool])
+        scores = recommender.show_scores(taste_of(member), [t.id for t in pool])
         if scores is not None:
             ranked = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -scores[i])]
             window = ranked[start:start + PAGE_SIZE + 1]
@@ -41,7 +41,7 @@ class MoviePage:
         return (self.page - 1) * PAGE_SIZE
 
 
-async def movie_page(reads: Reads, recommender: Recommender, member: Member | None, where: MovieFilter,
+async def movie_page(reads: ReadSide, recommender: Recommender, member: Member | None, where: MovieFilter,
                      page: int) -> MoviePage:
     """One page of the movies list: for a member, re-ranked by the model; titles they are not
     interested in left out."""
@@ -58,7 +58,7 @@ async def movie_page(reads: Reads, recommender: Recommender, member: Member | No
     return MoviePage(found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, False)
 
 
-async def for_you(reads: Reads, recommender: Recommender, member: Member, k: int = 12) -> list[Title]:
+async def for_you(reads: ReadSide, recommender: Recommender, member: Member, k: int = 12) -> list[Title]:
     """What to show a member first: titles to rate while they have few ratings, then their picks.
 
     Titles they rated or are not interested in are left out; while they are still rating, so are
@@ -67,7 +67,7 @@ async def for_you(reads: Reads, recommender: Recommender, member: Member, k: int
     onboarding = len(member.ratings) < ENOUGH_RATINGS
     exclude = {*member.ratings, *member.not_interested, *(member.not_seen if onboarding else ())}
     # Ask for more than k: the model may know titles the catalog does not list.
-    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(member.taste, 2 * k, exclude)
+    ids = recommender.to_ask(2 * k, exclude) if onboarding else recommender.top(taste_of(member), 2 * k, exclude)
     ids = ids or []
     titles = await reads.movies_by_id(ids) if ids else {}
     if picked := [titles[i] for i in ids if i in titles][:k]:
@@ -75,13 +75,13 @@ async def for_you(reads: Reads, recommender: Recommender, member: Member, k: int
     return await reads.popular_movies(MovieFilter(), exclude, limit=k)
 
 
-async def because(reads: Reads, recommender: Recommender, member: Member | None, movie: Title,
+async def because(reads: ReadSide, recommender: Recommender, member: Member | None, movie: Title,
                   k: int = 3) -> list[tuple[Title, float]]:
     """The member's own ratings that explain a suggestion: from the model when there is one, else
     their best-rated movies sharing most genres with it. Nothing for a movie they rated already."""
     if not member or not member.ratings or movie.id in member.ratings:
         return []
-    ids = recommender.because(member.taste, movie.id, k)
+    ids = recommender.because(taste_of(member), movie.id, k)
     if ids is None:
         liked = [m for m, r in member.ratings.items() if r >= 3.5]
         rated = await reads.movies_by_id(liked)
@@ -92,7 +92,7 @@ async def because(reads: Reads, recommender: Recommender, member: Member | None,
     return [(titles[m], member.ratings[m]) for m in ids if m in titles and m in member.ratings]
 
 
-async def similar(reads: Reads, recommender: Recommender, member: Member | None, movie: Title,
+async def similar(reads: ReadSide, recommender: Recommender, member: Member | None, movie: Title,
                   k: int = 8) -> list[Title]:
     exclude = member.not_interested if member else frozenset()
     ids = recommender.similar(movie.id, k + len(exclude))
@@ -102,8 +102,13 @@ async def similar(reads: Reads, recommender: Recommender, member: Member | None,
     return [titles[m] for m in ids if m in titles and m not in exclude and m != movie.id][:k]
 
 
+def taste_of(member: Member) -> dict[int, float]:
+    """Every movie and show the member rated, as the recommender's items."""
+    return taste(member.ratings, member.show_ratings, member.episode_ratings)
+
+
 def _rank(recommender: Recommender, member: Member, pool: list[Title]) -> list[Title] | None:
-    scores = recommender.scores(member.taste, [t.id for t in pool]) if pool else None
+    scores = recommender.scores(taste_of(member), [t.id for t in pool]) if pool else None
     if scores is None:
         return None
     order = sorted(range(len(pool)), key=lambda i: -scores[i])  # stable: popularity breaks ties

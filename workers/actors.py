@@ -10,7 +10,6 @@ from commands.messages import RecordPicksEmailed
 from domain.accounts import Account, stream_for
 from commands.keyring import personal_data
 from mybigmovie import recommendations, training
-from projections.user_profiles import NAME as USER_PROFILES
 from workers import mail, runtime
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ async def _send_picks(services, user_id: str, occasion: str, command_id: str) ->
     if not account.verified or account.deleted or personal is None:
         log.info("account %s is not verified, or deleted: no picks e-mail", user_id)
         return
-    picks = await recommendations.picks(services, _recommender(services), account, PICKS_PER_EMAIL)
+    picks = await recommendations.picks(services.reads, _recommender(services), account, PICKS_PER_EMAIL)
     if not picks:
         log.warning("no movies to pick for %s: is the catalog empty?", user_id)
         return
@@ -71,10 +70,9 @@ def _claim(command_id: str) -> bool:
 async def send_weekly_picks(occasion: str) -> None:
     """Fan out one ``send_picks`` per member for the week ``occasion``."""
     services = await runtime.services()
-    profiles = services.database[(await services.registry.active(USER_PROFILES)).collection]
     count = 0
-    async for profile in profiles.find({"verified": True}, projection={"_id": 1}):
-        send_picks.send(profile["_id"], occasion)
+    async for user_id in services.reads.verified_members():
+        send_picks.send(user_id, occasion)
         count += 1
     log.info("weekly picks %s: %d e-mails queued", occasion, count)
 

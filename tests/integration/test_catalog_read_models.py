@@ -14,7 +14,6 @@ from commands.keyring import MongoKeyring
 from commands.importers import detect, import_sources
 from commands.importers.synthetic_import import import_synthetic
 from commands.mongo_store import MongoEventStore
-from projections import catalog_queries
 from projections.catalog_port import ReadModelCatalog
 from projections.movies import Movies
 from projections.ratings_matrix import RatingsMatrixProjection, load_ratings_arrays, load_ratings_matrix
@@ -22,6 +21,7 @@ from projections.registry import Registry
 from projections.replay import replay
 from projections.runner import catch_up
 from projections.shows import Shows
+from projections.views import Show
 from tests.members import new_member
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
@@ -58,28 +58,31 @@ async def site(database):
 
 async def test_movie_figures_add_site_ratings_to_the_real_history(site):
     store, registry, ann = site
-    amelie = await catalog_queries.movie(registry, 4973)
+    amelie = await _document(registry, "movies", 4973)
     # the ml-latest aggregate (45,749), the ml-latest-small history, and Ann's 5 stars
     assert amelie["rating_count"] == 45_749 + amelie["history_count"] + 1 and amelie["site_count"] == 1
     assert amelie["title"] == "Amelie" and amelie["aka"] == ["Le Fabuleux destin d'Amélie Poulain"]
     assert amelie["directors"] == ["Jean-Pierre Jeunet"] and amelie["runtime"] == 122
     assert amelie["overview"].startswith("A fixture overview")
-    godfather = await catalog_queries.movie(registry, 858)
+    godfather = await _document(registry, "movies", 858)
     assert godfather["site_sum"] == 3.5  # changed from 2.0: counted once, at its new value
-    toy_story = await catalog_queries.movie(registry, 1)
+    toy_story = await _document(registry, "movies", 1)
     assert toy_story["site_count"] == 0  # rated, then removed
     assert 3.5 < godfather["damped_mean"] < 4.5
 
 
 async def test_shows_carry_seasons_episodes_and_their_ratings(site):
     store, registry, ann = site
-    got = await catalog_queries.show(registry, 944947)
+    got = await _document(registry, "shows", 944947)
     assert [season["number"] for season in got["seasons"]] == [1, 2]
-    first = got["seasons"][0]["episodes"][0]
-    assert (first["label"], first["airdate"], first["site"]["site_rating_count"]) == ("Winter is Coming",
+    first = got["episodes"]["1:1"]
+    assert (first["title"], first["airdate"], first["site"]["site_rating_count"]) == ("Winter is Coming",
                                                                                        "2011-04-17", 1)
-    assert got["seasons"][1]["episodes"][2]["label"] == "Episode 3"  # no source names it
     assert got["site_rating_count"] == 1
+    # and as the pages see it: seasons in order, an episode no source names called "Episode N"
+    show = Show.from_show_document(got)
+    assert list(show.seasons) == [1, 2] and show.seasons[1][0].title == "Winter is Coming"
+    assert show.seasons[2][2].title == "Episode 3"
 
 
 async def test_the_matrix_holds_real_and_site_ratings_and_synthetic_ones_only_on_request(site):
@@ -126,3 +129,7 @@ async def test_the_recommenders_matrix_maps_back_to_the_same_ids(site):
                       matrix.ratings.tolist()))
     assert triples == set(zip(arrays.users.tolist(), arrays.items.tolist(), arrays.ratings.tolist()))
     assert matrix.user_index([ann])[0] >= 0 and matrix.item_index([4973])[0] >= 0
+
+
+async def _document(registry: Registry, name: str, key: int) -> dict:
+    return await registry.database[(await registry.active(name)).collection].find_one({"_id": key})

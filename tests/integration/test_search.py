@@ -15,11 +15,11 @@ from pymongo import AsyncMongoClient
 from commands.importers import detect, import_sources
 from commands.mongo_store import MongoEventStore
 from domain import events as e
-from projections.catalog_queries import search
+from projections import search as query
+from projections.hot_catalog import HotCatalog
 from projections.movies import Movies
 from projections.registry import Registry
 from projections.runner import catch_up
-from projections.search import SearchIndex
 from projections.shows import Shows
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -35,9 +35,14 @@ async def demo(mongo_url):
     registry = Registry(database)
     for projection in (Movies(), Shows()):
         await catch_up(store, registry, [projection], page_size=5000, flush_every=1_000_000)
-    yield store, registry, SearchIndex(registry, max_staleness=0)
+    yield store, registry, HotCatalog(registry, max_staleness=0)
     await client.drop_database(database.name)
     await client.close()
+
+
+async def search(catalog: HotCatalog, *args, **kwargs) -> query.SearchPage:
+    """A query on the catalog's index as a page makes it: refreshed first."""
+    return query.search((await catalog.fresh()).index, *args, **kwargs)
 
 
 @pytest.mark.parametrize("typed, kind, expected_first", [

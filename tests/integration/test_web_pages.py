@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from projections.read_side import ReadSide
 from tests.integration.web_harness import catalog, movie_site, site, titles, web_client, web_services  # noqa: F401
 
 SECURITY_HEADERS = {"content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"}
@@ -75,12 +76,27 @@ async def test_search_forgives_a_typo_and_an_unfinished_word(movie_site):
     assert live.text.lstrip().startswith('<section id="results"') and "Toy Story" in live.text
 
 
-async def test_an_unexpected_failure_gets_the_500_page_without_a_traceback(catalog, web_services, mongo_url):
-    # given a movie document the page cannot read (a read model written by a buggy projection)
-    movies = web_services.database[(await web_services.registry.active("movies")).collection]
-    await movies.insert_one({"_id": 99, "listed": True, "title": "Broken", "rating_count": "many", "_pos": 1})
+async def test_an_unexpected_failure_gets_the_500_page_without_a_traceback(catalog, web_services, mongo_url,
+                                                                          monkeypatch):
+    # given a read that fails in a way nobody planned for
+    async def broken(self, movie_id):
+        raise RuntimeError("the secret internals: many")
+    monkeypatch.setattr(ReadSide, "movie", broken)
     async with web_client(web_services.settings, mongo_url) as client:
-        response = await client.get("/movies/99")
+        response = await client.get("/movies/1")
     assert response.status_code == 500
     assert "Something went wrong" in response.text and 'class="site-header"' in response.text
     assert "Traceback" not in response.text and "many" not in response.text
+
+
+async def test_a_document_the_catalog_cannot_read_leaves_out_one_title_not_the_site(catalog, web_services,
+                                                                                   mongo_url, capfd):
+    # given a movie document a buggy projection wrote
+    movies = web_services.database[(await web_services.registry.active("movies")).collection]
+    await movies.insert_one({"_id": 99, "listed": True, "title": "Broken", "rating_count": "many", "_pos": 1})
+    async with web_client(web_services.settings, mongo_url) as client:
+        assert (await client.get("/movies/99")).status_code == 404
+        assert (await client.get("/movies/1")).status_code == 200
+    assert "movie 99 in the read model cannot be read" in capfd.readouterr().err  # logged for the operator
+
+

@@ -25,9 +25,9 @@ from web.notices import bad_link, client, link_page, notice, retry_after, too_ma
 from web.rendering import page, reload_at, see_other
 from web.security import end_session, start_member_session
 from web.account_mail import AccountMail
-from web.queries import Reads
+from projections.read_side import ReadSide
 from web.throttle import Throttle
-from web.views import Credentials
+from projections.views import Credentials
 
 WRONG = "That e-mail address and password do not match an account. Please try again."
 NOTICES = {"reset": "Your password was changed and every session ended. Log in with your new password.",
@@ -188,7 +188,7 @@ class AskForLink:
                     heading=self.heading, action=self.action, explanation=self.explanation, button="Send the link",
                     error=error, email=email)
 
-    async def send(self, request: Request, reads: Reads, mail: AccountMail, throttle: Throttle,
+    async def send(self, request: Request, reads: ReadSide, mail: AccountMail, throttle: Throttle,
                    message_for: Callable[[Credentials], EmailMessage | None]) -> Template:
         try:
             email = checked_email((await parse_form(request, EmailForm)).email)

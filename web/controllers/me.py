@@ -19,7 +19,7 @@ from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteA
 from web.notices import bad_link, client, link_page, notice, too_many
 from web.rendering import page, reload_at, see_other
 from web.security import end_session, start_member_session
-from web.views import Member
+from projections.views import Member
 
 NOTICES = {"password": "Your password is changed. Every other session has ended.",
            "email": "Your e-mail address is changed."}

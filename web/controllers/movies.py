@@ -15,9 +15,9 @@ from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, 
 from web.errors import Id
 from web.forms import CommandForm, MarkForm, RatingForm, safe_next
 from web.lists import because, movie_page, similar
-from web.queries import Reads
+from projections.read_side import ReadSide
 from web.rendering import page, partial, see_other, wants_fragment
-from web.views import Member, MovieFilter
+from projections.views import Member, MovieFilter
 
 # A blank choice in the filter form arrives as "", so the decade is parsed from a checked string.
 Decade = Annotated[str, QueryParameter(pattern=r"^((18|19|20)\d0)?$")]
@@ -70,7 +70,7 @@ class MoviesController(Controller):
                                                               movie_id=movie_id, marked=f.marked))
 
 
-async def _movie_page(request: Request, reads: Reads, recommender: Recommender, member: Member | None,
+async def _movie_page(request: Request, reads: ReadSide, recommender: Recommender, member: Member | None,
                       movie_id: int, error: str | None = None) -> Template:
     movie = await reads.movie(movie_id)
     if movie is None:
@@ -80,7 +80,7 @@ async def _movie_page(request: Request, reads: Reads, recommender: Recommender, 
                 similar=await similar(reads, recommender, member, movie))
 
 
-async def _act(request: Request, reads: Reads, recommender: Recommender, services: Services, member: Member,
+async def _act(request: Request, reads: ReadSide, recommender: Recommender, services: Services, member: Member,
                movie_id: int, form_type: type[CommandForm], command: Callable[..., m.Command]) -> Template | Redirect:
     """Parse the form, send the command and answer: with the movie's widget for htmx (the page's
     lists refresh on the "rated" event), else by sending the browser back where it was."""

@@ -10,7 +10,7 @@ from litestar.response import Template
 from web.deps import MemberDep, ReadsDep, RecommenderDep
 from web.lists import ENOUGH_RATINGS, for_you
 from web.rendering import page, partial
-from web.views import MovieFilter
+from projections.views import MovieFilter
 
 TOP = 12
 

@@ -15,9 +15,9 @@ from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, 
 from web.errors import Id
 from web.forms import RatingForm, safe_next
 from web.lists import show_page
-from web.queries import Reads
+from projections.read_side import ReadSide
 from web.rendering import page, partial, see_other, wants_fragment
-from web.views import Member
+from projections.views import Member
 
 Season = Annotated[int, PathParameter(ge=0, le=1000)]
 
@@ -52,7 +52,7 @@ class ShowsController(Controller):
                                                          rating=f.rating))
 
 
-async def _show_page(request: Request, reads: Reads, member: Member | None, show_id: int,
+async def _show_page(request: Request, reads: ReadSide, member: Member | None, show_id: int,
                      error: str | None = None) -> Template:
     show = await reads.show(show_id)
     if show is None:
@@ -61,7 +61,7 @@ async def _show_page(request: Request, reads: Reads, member: Member | None, show
                 error=error)
 
 
-async def _rate(request: Request, reads: Reads, services: Services, member: Member, show_id: int,
+async def _rate(request: Request, reads: ReadSide, services: Services, member: Member, show_id: int,
                 episode: tuple[int, int] | None, command: Callable[..., m.Command]) -> Template | Redirect:
     error = await submit(request, services, member, RatingForm, command)
     back = safe_next((await request.form()).get("next"), f"/shows/{show_id}")

@@ -1,18 +1,27 @@
-"""What the pages show, as small views over read-model documents: templates depend on these,
-not on how a read model names its fields."""
+"""What the read side hands out: small, immutable views over read-model documents. Pages, e-mails
+and workers depend on these, not on how a read model names its fields; this module is also the one
+home of the rules every reader shares (what "listed" means, which genres count)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
 from urllib.parse import urlencode
 
-from mybigmovie.recommendations import taste
-
-# Ratings can arrive for a movie before (or without) its listing; such documents are not shown.
-LISTED = {"listed": {"$ne": False}}
+from projections.shows import label
 
 
-@dataclass(frozen=True)
+def listed(doc: dict) -> bool:
+    """Whether a title is shown anywhere. Ratings can arrive for a title before (or without) its
+    listing; such documents exist in the read models but are not titles yet."""
+    return doc.get("listed") is True and bool(doc.get("title"))
+
+
+def popular_key(doc: dict) -> tuple:
+    """The popular order: damped mean first (three 5-star ratings must not outrank thousands of
+    4.5s), then how many rated it, then the title."""
+    return (-(doc.get("damped_mean") or 0.0), -(doc.get("rating_count") or 0), doc.get("title") or "")
+
+
+@dataclass(frozen=True, slots=True)
 class Title:
     id: int
     kind: str  # "movie" or "show"
@@ -34,7 +43,7 @@ class Title:
                    runtime=doc.get("runtime"), directors=tuple(doc.get("directors") or ()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     season: int
     number: int
@@ -42,20 +51,19 @@ class Episode:
     airdate: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Show(Title):
     seasons: dict[int, list[Episode]] = field(default_factory=dict)
 
     @classmethod
     def from_show_document(cls, doc: dict) -> "Show":
+        """Seasons in order, each with its episodes in order, named as ``projections.shows.label`` says."""
         seasons: dict[int, list[Episode]] = {}
-        for key, value in (doc.get("episodes") or {}).items():
-            season, _, number = key.partition(":")
-            if season.isdigit() and number.isdigit():
-                info = _episode_fields(value)
-                name = info.get("title") or info.get("label") or f"Episode {int(number)}"
-                seasons.setdefault(int(season), []).append(
-                    Episode(int(season), int(number), str(name), info.get("airdate")))
+        for value in (doc.get("episodes") or {}).values():
+            info = _episode_fields(value)
+            if isinstance(info.get("season"), int) and isinstance(info.get("number"), int):
+                seasons.setdefault(info["season"], []).append(
+                    Episode(info["season"], info["number"], label(info), info.get("airdate")))
         ordered = {s: sorted(eps, key=lambda e: e.number) for s, eps in sorted(seasons.items())}
         base = Title.from_document("show", doc)
         return cls(**{name: getattr(base, name) for name in Title.__dataclass_fields__}, seasons=ordered)
@@ -64,7 +72,7 @@ class Show(Title):
 def _episode_fields(value) -> dict:
     """An episode as a dict, or as the event's short array [season, number, title, airdate, ...]."""
     if isinstance(value, dict):
-        return value
+        return {"title": None, **value}
     if isinstance(value, (list, tuple)):
         return dict(zip(("season", "number", "title", "airdate"), value))
     return {}
@@ -73,7 +81,7 @@ def _episode_fields(value) -> dict:
 @dataclass(frozen=True)
 class Member:
     """A signed-up, verified user as the pages need them: the user_profiles read model with the
-    member's personal fields opened (see ``Reads.member``)."""
+    member's personal fields opened (see ``ReadSide.member``)."""
 
     user_id: str
     display_name: str
@@ -95,11 +103,6 @@ class Member:
                    episode_ratings=dict(doc.get("episode_ratings", {})),
                    session_epoch=int(doc.get("session_epoch", 0)), email_version=int(doc.get("email_version", 1)))
 
-    @property
-    def taste(self) -> dict[int, float]:
-        """Every movie and show they rated, as the recommender's items."""
-        return taste(self.ratings, self.show_ratings, self.episode_ratings)
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -120,15 +123,10 @@ class MovieFilter:
     genre: str | None = None
     decade: int | None = None
 
-    def query(self, exclude: Iterable[int] = ()) -> dict:
-        query: dict = dict(LISTED)
-        if self.genre:
-            query["genres"] = {"$in": [self.genre]}  # not an equality: nx-27017 misses it on an indexed array
-        if self.decade is not None:
-            query["year"] = {"$gte": self.decade, "$lte": self.decade + 9}
-        if excluded := sorted(exclude):
-            query["_id"] = {"$nin": excluded}
-        return query
+    def matches(self, title: Title) -> bool:
+        if self.genre and self.genre not in title.genres:
+            return False
+        return self.decade is None or (title.year is not None and self.decade <= title.year <= self.decade + 9)
 
     def url(self, page: int = 1) -> str:
         """The movies list with this filter, at ``page``."""

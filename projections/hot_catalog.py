@@ -1,0 +1,100 @@
+"""The catalog held in memory by each process that serves pages: every listed movie and show (with
+its seasons and episodes), the popular orders, the genres and the search index.
+
+Pages make no database round trip for catalog data. The catalog follows the movies and shows read
+models the way a projection follows the log: a refresh reads only the documents whose ``_pos``
+moved past the checkpoint it last saw (an ordinary index on both MongoDB and nx-27017), and a
+replay that switches generations is noticed and loaded whole. ``fresh()`` refreshes at most every
+``max_staleness`` seconds, so catalog data on a page lags the log by that much at most; a member's
+own data (ratings, lists) never comes from here (see ``projections.read_side``).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from projections.catalog_port import MOVIES, SHOWS
+from projections.registry import Registry
+from projections.search import SearchIndex
+from projections.views import Show, Title, listed, popular_key
+
+log = logging.getLogger(__name__)
+_KINDS = ((MOVIES, "movie"), (SHOWS, "show"))
+# Per-member figures a page never shows from here (they grow with the site).
+_SKIPPED = {"movie": {"site_sum": 0}, "show": {"site_ratings": 0, "episode_site_ratings": 0}}
+
+
+class HotCatalog:
+    def __init__(self, registry: Registry, max_staleness: float = 0.5) -> None:
+        self.registry, self.max_staleness = registry, max_staleness
+        self.index = SearchIndex()
+        self.movies: dict[int, Title] = {}
+        self.shows: dict[int, Show] = {}
+        self._sort_keys: dict[tuple[str, int], tuple] = {}
+        self._orders: dict[str, list[int]] = {}  # kind -> ids in the popular order (made on demand)
+        self._seen: dict[str, tuple[str, int]] = {}  # read model -> (collection, checkpoint loaded)
+        self._checked, self._lock = 0.0, asyncio.Lock()
+
+    async def fresh(self) -> "HotCatalog":
+        """This catalog, refreshed first when its last refresh is older than ``max_staleness``."""
+        if time.monotonic() - self._checked > self.max_staleness:
+            async with self._lock:
+                if time.monotonic() - self._checked > self.max_staleness:  # one refresh for many waiting pages
+                    await self._refresh()
+        return self
+
+    async def refresh(self) -> None:
+        """Load what changed in the movies and shows read models since the last refresh."""
+        async with self._lock:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        for name, kind in _KINDS:
+            generation = await self.registry.active(name)
+            collection, seen = self._seen.get(name, (None, 0))
+            if collection != generation.collection:  # first load, or a replay switched generations
+                self._drop(kind)
+                seen = 0
+            if generation.checkpoint != seen or not seen:
+                query = {"_pos": {"$gt": seen}} if seen else {}
+                async for document in self.registry.database[generation.collection].find(query, _SKIPPED[kind]):
+                    self._put(kind, document)
+            # The checkpoint, not the highest _pos read: one flush writes its documents in no
+            # particular order, and only the checkpoint promises that everything up to it is written.
+            self._seen[name] = (generation.collection, generation.checkpoint)
+        self._checked = time.monotonic()
+
+    def popular(self, kind: str) -> list[int]:
+        """Every listed movie (or show) id, most popular first."""
+        if kind not in self._orders:
+            titles = self.movies if kind == "movie" else self.shows
+            self._orders[kind] = sorted(titles, key=lambda i: self._sort_keys[(kind, i)])
+        return self._orders[kind]
+
+    def genres(self) -> list[str]:
+        if "genres" not in self._orders:
+            self._orders["genres"] = sorted({g for movie in self.movies.values() for g in movie.genres})
+        return self._orders["genres"]  # type: ignore[return-value]
+
+    def _put(self, kind: str, document: dict) -> None:
+        key, titles = document["_id"], self.movies if kind == "movie" else self.shows
+        self._orders.pop(kind, None), self._orders.pop("genres", None)
+        self.index.put(kind, document)
+        if not listed(document):
+            titles.pop(key, None)
+            self._sort_keys.pop((kind, key), None)
+            return
+        try:
+            titles[key] = Title.from_document("movie", document) if kind == "movie" else Show.from_show_document(document)
+            self._sort_keys[(kind, key)] = popular_key(document)
+        except (TypeError, ValueError, KeyError):  # a document a buggy projection wrote: one title, not the site
+            log.exception("%s %r in the read model cannot be read; it is left out", kind, key)
+            titles.pop(key, None)
+            self._sort_keys.pop((kind, key), None)
+
+    def _drop(self, kind: str) -> None:
+        (self.movies if kind == "movie" else self.shows).clear()
+        self._sort_keys = {k: v for k, v in self._sort_keys.items() if k[0] != kind}
+        self._orders.clear()
+        self.index.drop(kind)

@@ -1,0 +1,162 @@
+"""The read side: every read the web, the workers, the e-mails and the CLI make of the read models.
+
+Catalog reads (titles, shows with their episodes, popular orders, genres, search) are answered from
+the process's ``HotCatalog`` in memory. A member's own data is one small read of their profile
+(``user_profiles``), always from the database, so after a member's command (which waits for the
+projector) their next page shows it. Filters are built from typed values only. Personal fields
+are opened with the member's key (``commands.keyring``); an erased member reads as nobody.
+"""
+from __future__ import annotations
+
+import time
+from base64 import b64decode
+from typing import AsyncIterator, Iterable
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from commands.keyring import Keyring
+from domain.events import Sealed
+from projections.catalog_port import MOVIES, SHOWS
+from projections.hot_catalog import HotCatalog
+from projections.registry import Registry
+from projections.search import search
+from projections.user_profiles import NAME as PROFILES
+from projections.views import Credentials, Member, MovieFilter, Show, Title
+
+
+class ReadSide:
+    def __init__(self, registry: Registry, catalog: HotCatalog, keyring: Keyring) -> None:
+        self.registry, self.catalog, self.keyring = registry, catalog, keyring
+        self._serving: tuple[float, str] | None = None  # (when resolved, collection) of user_profiles
+
+    # --- members ---------------------------------------------------------------------------------
+
+    async def _profiles(self, again: bool = False) -> AsyncCollection:
+        """The collection serving user_profiles, resolved at most every ``catalog.max_staleness``
+        seconds (a replay switches it rarely; ``_profile`` asks again when a profile is missing)."""
+        if again or self._serving is None or time.monotonic() - self._serving[0] > self.catalog.max_staleness:
+            self._serving = (time.monotonic(), (await self.registry.active(PROFILES)).collection)
+        return self.registry.database[self._serving[1]]
+
+    async def _profile(self, user_id: str) -> dict | None:
+        """A member's profile: one small read (two just after a replay switched the collection)."""
+        doc = await (await self._profiles()).find_one({"_id": user_id})
+        return doc if doc is not None else await (await self._profiles(again=True)).find_one({"_id": user_id})
+
+    async def member(self, user_id: str) -> Member | None:
+        """The verified, undeleted member with this id (personal fields opened), else None."""
+        doc = await self._profile(user_id)
+        if not doc or doc.get("deleted") or not doc.get("verified"):
+            return None
+        personal = await self._personal(doc)
+        return Member.from_profile(doc, personal) if personal else None
+
+    async def credentials(self, email: str) -> Credentials | None:
+        """The account holding this address, for logging in and the account e-mails; kept apart
+        from Member, so no page ever holds a password hash."""
+        user_id = await self.keyring.owner(email)
+        # Read a profile even for an unknown address, so both cost the same round trips.
+        doc = await self._profile(user_id) if user_id else await (await self._profiles()).find_one({"_id": "~nobody"})
+        personal = await self._personal(doc) if doc and not doc.get("deleted") else None
+        if not personal:
+            return None
+        return Credentials(user_id=user_id, email=personal["email"], display_name=personal["display_name"],
+                           password_hash=personal["password_hash"], verified=bool(doc.get("verified")),
+                           email_version=int(doc["email_version"]), password_version=int(doc["password_version"]),
+                           session_epoch=int(doc.get("session_epoch", 0)))
+
+    async def verified_members(self) -> AsyncIterator[str]:
+        """The id of every member whose address is confirmed (the weekly e-mail's list)."""
+        async for profile in (await self._profiles()).find({"verified": True}, projection={"_id": 1}):
+            yield profile["_id"]
+
+    async def members_show_ratings(self) -> AsyncIterator[tuple[str, dict[int, float], dict[str, float]]]:
+        """(user id, show ratings, episode ratings) of every member who rated a show or an episode."""
+        query = {"$or": [{"counts.show_ratings": {"$gt": 0}}, {"counts.episode_ratings": {"$gt": 0}}]}
+        async for p in (await self._profiles()).find(query, projection={"show_ratings": 1, "episode_ratings": 1}):
+            yield p["_id"], {int(k): v for k, v in p["show_ratings"].items()}, dict(p["episode_ratings"])
+
+    async def _personal(self, doc: dict) -> dict | None:
+        """The profile's sealed fields opened and merged, newest kind last; None once erased."""
+        merged: dict = {}
+        for kind in ("signup", "email", "password"):
+            if blob := doc.get("sealed", {}).get(kind):
+                sealed = Sealed(nonce=b64decode(blob["nonce"]), data=b64decode(blob["data"]))
+                if (opened := await self.keyring.open(doc["_id"], sealed)) is None:
+                    return None
+                merged.update(opened)
+        return merged if {"email", "display_name", "password_hash"} <= merged.keys() else None
+
+    # --- the catalog in bulk, for training (from the database: a worker holds no catalog) ---------
+
+    async def titles_for_training(self) -> tuple[list[dict], list[dict]]:
+        """(movies, shows): every listed title with what the model's prior needs."""
+        fields = {"genres": 1, "year": 1, "directors": 1, "rating_count": 1, "rating_mean": 1, "popularity": 1}
+        found = []
+        for name in (MOVIES, SHOWS):
+            collection = self.registry.database[(await self.registry.active(name)).collection]
+            found.append(await collection.find({"listed": True}, projection=fields).to_list())
+        return found[0], found[1]
+
+    # --- the catalog, from memory ------------------------------------------------------------------
+
+    async def movie(self, movie_id: int) -> Title | None:
+        return (await self.catalog.fresh()).movies.get(movie_id)
+
+    async def movies_by_id(self, ids: Iterable[int]) -> dict[int, Title]:
+        movies = (await self.catalog.fresh()).movies
+        return {i: movies[i] for i in ids if i in movies}
+
+    async def popular_movies(self, where: MovieFilter = MovieFilter(), exclude: Iterable[int] = (),
+                             skip: int = 0, limit: int = 24) -> list[Title]:
+        """Listed movies matching ``where``, most popular first, ``exclude``'s ids left out."""
+        catalog, excluded, found = await self.catalog.fresh(), frozenset(exclude), []
+        for movie_id in catalog.popular("movie"):
+            movie = catalog.movies[movie_id]
+            if movie_id not in excluded and where.matches(movie):
+                if skip:
+                    skip -= 1
+                    continue
+                found.append(movie)
+                if len(found) == limit:
+                    break
+        return found
+
+    async def genres(self) -> list[str]:
+        return [g for g in (await self.catalog.fresh()).genres() if g != "(no genres listed)"]
+
+    async def shows(self, skip: int = 0, limit: int = 24) -> list[Show]:
+        catalog = await self.catalog.fresh()
+        return [catalog.shows[i] for i in catalog.popular("show")[skip:skip + limit]]
+
+    async def shows_by_id(self, ids: Iterable[int]) -> dict[int, Show]:
+        shows = (await self.catalog.fresh()).shows
+        return {i: shows[i] for i in ids if i in shows}
+
+    async def show(self, show_id: int) -> Show | None:
+        """The show with its seasons and episodes in order."""
+        return (await self.catalog.fresh()).shows.get(show_id)
+
+    async def search(self, text: str, limit: int = 20) -> tuple[list[Title], list[Title]]:
+        """Titles matching ``text``, best match first: (movies, shows). Forgives a typo and an
+        unfinished last word."""
+        catalog = await self.catalog.fresh()
+        found = {kind: search(catalog.index, text, kind=kind, per_page=limit).hits for kind in ("movie", "show")}
+        return ([catalog.movies[h.id] for h in found["movie"] if h.id in catalog.movies],
+                [catalog.shows[h.id] for h in found["show"] if h.id in catalog.shows])
+
+    async def same_genres(self, movie: Title, exclude: Iterable[int], limit: int = 8) -> list[Title]:
+        """Popular movies sharing most genres with ``movie``: "similar" while no model is trained."""
+        if not movie.genres:
+            return []
+        mine, excluded = set(movie.genres), {movie.id, *exclude}
+        catalog, pool = await self.catalog.fresh(), []
+        for movie_id in catalog.popular("movie"):
+            title = catalog.movies[movie_id]
+            if movie_id not in excluded and mine & set(title.genres):
+                pool.append(title)
+                if len(pool) == 200:
+                    break
+        pool.sort(key=lambda t: -len(mine & set(t.genres)) / len(mine | set(t.genres)))  # stable: popularity breaks ties
+        return pool[:limit]
+
