@@ -12,7 +12,8 @@ from mybigmovie import bootstrap
 from mybigmovie.settings import load_settings
 
 # Modules that add their own verbs with register(subparsers); each handler is run(args, services).
-_PLUGINS = ("mybigmovie.cli_log", "mybigmovie.cli_catalog", "mybigmovie.cli_model", "mybigmovie.cli_serve")
+_PLUGINS = ("mybigmovie.cli_log", "mybigmovie.cli_catalog", "mybigmovie.cli_model", "mybigmovie.cli_serve",
+            "mybigmovie.cli_web")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ import sys
 from mybigmovie.bootstrap import Services
 from mybigmovie.cli_catalog import seed_if_empty
 from mybigmovie.cli_log import migrate
-from mybigmovie.cli_web import serve_web
+from mybigmovie.cli_web import listening_socket, serve_web
 from mybigmovie.mailbox import local_mailbox
 
 # Background processes started beside the web server.
@@ -36,16 +36,24 @@ async def run_serve(args, services: Services) -> int:
         if not args.no_workers:
             for name, argv in _COMPANIONS.items():
                 stack.enter_context(_companion(name, argv, services.client_url))
-        print(f"MyBigMovie is serving at {settings.site_url}  (Ctrl+C stops it)", flush=True)
-        await serve_web(services, settings)
+        sock = None
+        if settings.web_processes > 1:  # the others accept on the same socket, bound here first
+            sock = stack.enter_context(listening_socket(settings))
+            for number in range(2, settings.web_processes + 1):
+                stack.enter_context(_companion(f"web process {number}", ["-m", "mybigmovie.cli", "web", "--fd",
+                                                                        str(sock.fileno())], services.client_url,
+                                               pass_fds=(sock.fileno(),)))
+        print(f"MyBigMovie is serving at {settings.site_url} with {settings.web_processes} web process(es)"
+              f"  (Ctrl+C stops it)", flush=True)
+        await serve_web(services, settings, sock)
     return 0
 
 
 @contextlib.contextmanager
-def _companion(name: str, argv: list[str], mongodb_url: str):
+def _companion(name: str, argv: list[str], mongodb_url: str, pass_fds: tuple[int, ...] = ()):
     # One BLAS thread: on a small machine, threads fight the web server for the cores (measured).
     env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "MONGODB_URL": mongodb_url}
-    process = subprocess.Popen([sys.executable, *argv], env=env)
+    process = subprocess.Popen([sys.executable, *argv], env=env, pass_fds=pass_fds)
     print(f"started the {name} (pid {process.pid})", flush=True)
     try:
         yield process

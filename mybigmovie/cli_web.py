@@ -1,7 +1,13 @@
-"""``mybigmovie serve``: the web site in this process, with the projector keeping read models current."""
+"""Serving the web site: in this process, and in the extra web processes ``serve`` starts.
+
+Every web process is a whole site (its projector, its catalog in memory, its model holder) on one
+listening socket the kernel shares out between them; what they must agree on lives outside them:
+the log and the read models in MongoDB, sessions and throttles in Redis, the model on disk.
+"""
 from __future__ import annotations
 
 import contextlib
+import socket
 
 import uvicorn
 
@@ -10,14 +16,32 @@ from mybigmovie.settings import Settings
 from web.app import create_app
 
 
-async def serve_web(running: Services, settings: Settings) -> None:
-    """Serve the site on ``settings.host:port`` until stopped (Ctrl-C / SIGTERM).
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("web", help="one more web process on a socket it inherits (serve starts these)")
+    parser.add_argument("--fd", type=int, required=True, help="the listening socket's file descriptor")
+    parser.set_defaults(handler=run_web)
+
+
+async def run_web(args, services: Services) -> int:
+    await serve_web(services, services.settings, socket.socket(fileno=args.fd))
+    return 0
+
+
+def listening_socket(settings: Settings) -> socket.socket:
+    """The site's socket, bound before any web process starts, for them all to accept on."""
+    sock = socket.create_server((settings.host, settings.port), backlog=2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve_web(running: Services, settings: Settings, sock: socket.socket | None = None) -> None:
+    """Serve the site until stopped (Ctrl-C / SIGTERM), on ``sock`` or on ``settings.host:port``.
 
     The app's lifespan runs ``running.projector.run_forever()`` as a background task, so every
-    command's events reach the read models (and read-your-writes holds) in this one process.
+    command's events reach the read models (and read-your-writes holds) in this process; with
+    several web processes each runs one, and the runner's compare-and-set keeps them exact.
     """
     app = create_app(lambda: contextlib.nullcontext(running), settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", proxy_headers=False,
                             server_header=False, log_level="info")
-    await uvicorn.Server(config).serve()
-
+    await uvicorn.Server(config).serve(sockets=[sock] if sock else None)

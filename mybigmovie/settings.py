@@ -23,6 +23,7 @@ class Settings:
     mail_from: str
     site_url: str
     secret_key: str
+    web_processes: int = 1  # web processes `serve` runs on one port (MYBIGMOVIE_WEB_PROCESSES)
 
     @property
     def model_dir(self) -> Path:
@@ -46,6 +47,7 @@ def load_settings() -> Settings:
         mail_from=os.environ.get("MAIL_FROM", "MyBigMovie <hello@mybigmovie.local>"),
         site_url=os.environ.get("SITE_URL", f"http://{host}:{port}"),
         secret_key=os.environ.get("SECRET_KEY") or _local_secret(var_dir),
+        web_processes=max(1, int(os.environ.get("MYBIGMOVIE_WEB_PROCESSES", "1"))),
     )
 
 
