@@ -42,6 +42,10 @@ async def serve_web(running: Services, settings: Settings, sock: socket.socket |
     several web processes each runs one, and the runner's compare-and-set keeps them exact.
     """
     app = create_app(lambda: contextlib.nullcontext(running), settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", proxy_headers=False,
+    # Throttles count per client network: behind a reverse proxy, its X-Forwarded-For must name the
+    # client, and only a proxy named in the settings is believed (a visitor's own header never is).
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
+                            proxy_headers=bool(settings.trusted_proxies),
+                            forwarded_allow_ips=list(settings.trusted_proxies) or None,
                             server_header=False, log_level="info")
     await uvicorn.Server(config).serve(sockets=[sock] if sock else None)

@@ -24,6 +24,9 @@ class Settings:
     site_url: str
     secret_key: str
     web_processes: int = 1  # web processes `serve` runs on one port (MYBIGMOVIE_WEB_PROCESSES)
+    # Reverse proxies whose X-Forwarded-For names the client (MYBIGMOVIE_TRUSTED_PROXIES, comma-separated
+    # addresses). None by default: the peer is the client, and a forwarded header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def model_dir(self) -> Path:
@@ -48,6 +51,7 @@ def load_settings() -> Settings:
         site_url=os.environ.get("SITE_URL", f"http://{host}:{port}"),
         secret_key=os.environ.get("SECRET_KEY") or _local_secret(var_dir),
         web_processes=max(1, int(os.environ.get("MYBIGMOVIE_WEB_PROCESSES", "1"))),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("MYBIGMOVIE_TRUSTED_PROXIES", "").split(",") if p.strip()),
     )
 
 

@@ -132,7 +132,7 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 def security_headers(https: bool):
     """A before-send hook adding the security headers to every response, errors and files included."""
     policy = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-              "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
     fixed = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
              "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY",
              "Permissions-Policy": "camera=(), microphone=(), geolocation=()"}
