@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +14,7 @@ from mybigmovie.cli_log import migrate
 from mybigmovie.cli_web import listening_socket, serve_web
 from mybigmovie.mailbox import local_mailbox
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 # Background processes started beside the web server.
 _COMPANIONS = {"worker": ["-m", "workers.run_worker"], "scheduler": ["-m", "workers.scheduler"]}
 
@@ -53,7 +56,7 @@ async def run_serve(args, services: Services) -> int:
 def _companion(name: str, argv: list[str], mongodb_url: str, pass_fds: tuple[int, ...] = ()):
     # One BLAS thread: on a small machine, threads fight the web server for the cores (measured).
     env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "MONGODB_URL": mongodb_url}
-    process = subprocess.Popen([sys.executable, *argv], env=env, pass_fds=pass_fds)
+    process = subprocess.Popen([sys.executable, *argv], env=env, pass_fds=pass_fds, preexec_fn=_die_with_parent)
     print(f"started the {name} (pid {process.pid})", flush=True)
     try:
         yield process
@@ -63,3 +66,9 @@ def _companion(name: str, argv: list[str], mongodb_url: str, pass_fds: tuple[int
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _die_with_parent() -> None:
+    """In the child, before it starts: be sent SIGTERM when this process dies, however it dies (even
+    killed with -9), so no web process or worker is left serving without its parent (Linux)."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -36,6 +36,13 @@ def web_children(parent: int) -> list[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
 async def both_started(log: Path, timeout: float = 60) -> None:
     for _ in range(int(timeout * 10)):
         if log.read_text().count("Application startup complete.") >= 2:
@@ -94,7 +101,15 @@ async def test_two_web_processes_share_the_port_sessions_and_writes(mongo_url, t
                 for _ in range(10):
                     page = await site.get("/me")
                     assert page.status_code == 200 and 'href="/movies/2"' in page.text and "4.5 of 5" in page.text
-            assert os.kill(child, 0) is None  # still serving
+            assert alive(child)  # still serving
+            # and killed outright, the first process takes the second with it: nothing serves orphaned
+            server.kill()
+            server.wait(timeout=10)
+            for _ in range(100):
+                if not alive(child):
+                    break
+                await asyncio.sleep(0.1)
+            assert not alive(child)
         finally:
             server.terminate()
             server.wait(timeout=15)
