@@ -20,8 +20,10 @@ VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
 
 
 def environment() -> Environment:
+    # auto_reload off: templates change with a deploy, not while serving; on, every include of every
+    # card stats its file (a member's movies page includes ~100 templates).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.globals.update(new_command_id=lambda: str(uuid.uuid4()), half_stars=[x / 2 for x in range(1, 11)],
                        here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
