@@ -16,6 +16,7 @@ test:
 
 bench:
 	@scripts/setup-venv.sh bench
+	@command -v wrk >/dev/null || scripts/apt-install.sh wrk || echo "no wrk: the web bench loads pages with its own client"
 	@.venv/bin/python -m bench.run_all $(BENCH_ARGS)
 
 lock:

@@ -1,8 +1,8 @@
-"""Every benchmark, one after the other: ``make bench`` (about 20 minutes on 2 cores).
+"""Every benchmark, one after the other: ``make bench`` (about 25 minutes on 2 cores).
 
     .venv/bin/python -m bench.run_all [--quick]
 
---quick skips the 1M-event replay and the recommender's scale section.
+--quick skips the 1M-event replay and the recommender's scale section, and loads each page for 3 s, not 5.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ BENCHES = {
     "event store": (["bench.event_store_bench"], ["bench.event_store_bench", "--replay-sizes", "100000"]),
     "catalog": (["bench.catalog_bench"], ["bench.catalog_bench"]),
     "recommender": (["bench.recommender_eval", "--scale"], ["bench.recommender_eval", "--quick"]),
+    "web": (["bench.web_bench"], ["bench.web_bench", "--seconds", "3"]),
 }
 
 
