@@ -5,6 +5,7 @@ MONGODB_URL points the suite at a real MongoDB; otherwise the embedded nx-27017 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -89,8 +90,9 @@ def link_in(message: email.message.EmailMessage, path: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def smtp_inbox():
+@contextlib.contextmanager
+def running_inbox():
+    """A real SMTP server (aiosmtpd) on a free loopback port, for as long as the block runs."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -98,5 +100,13 @@ def smtp_inbox():
     handler.port = port
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox():
+    with running_inbox() as inbox:
+        yield inbox

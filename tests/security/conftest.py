@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import re
 import secrets
-import socket
 import tempfile
 import uuid
 from datetime import datetime, timezone
@@ -21,13 +20,12 @@ import httpx
 import pytest
 import redis.asyncio as redis
 import uvicorn
-from aiosmtpd.controller import Controller
 from litestar.testing import AsyncTestClient
 from pymongo import AsyncMongoClient
 
 from domain import events as e
 from mybigmovie import bootstrap
-from tests.conftest import Inbox
+from tests.conftest import running_inbox
 from tests.integration.web_harness import (CATALOG, PASSWORD, REDIS_URL, catalog, csrf_token, movie_listed,  # noqa: F401
                                            seed, web_services, web_settings)
 from tests.members import new_member
@@ -106,29 +104,22 @@ async def shared_target(mongo_url: str, tmp_path_factory):
     change anything (or change only the attacker's own account), so that enumerating every route
     does not cost a fresh database per route. Yields (client, services); each test starts with an
     empty cookie jar and the throttle cleared."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    inbox.port = port
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
     mongo = AsyncMongoClient(mongo_url, tz_aware=True)
     name = f"test_{uuid.uuid4().hex[:12]}"
     try:
-        settings = web_settings(name, tmp_path_factory.mktemp("security"), smtp_port=port)
-        async with bootstrap.services(settings, mongo_url) as services:
-            await seed(services, [movie_listed(movie) for movie in CATALOG])
-            await seed(services, [SHOW])
-            await new_member(services.handlers, MEMBER, "Ann", PASSWORD)
-            await new_member(services.handlers, VICTIM, "Victim", VICTIM_PASSWORD)
-            await services.projector.run_once()
-            async with app_client(settings, mongo_url, inbox=inbox) as client:
-                yield client, services
+        with running_inbox() as inbox:
+            settings = web_settings(name, tmp_path_factory.mktemp("security"), smtp_port=inbox.port)
+            async with bootstrap.services(settings, mongo_url) as services:
+                await seed(services, [movie_listed(movie) for movie in CATALOG])
+                await seed(services, [SHOW])
+                await new_member(services.handlers, MEMBER, "Ann", PASSWORD)
+                await new_member(services.handlers, VICTIM, "Victim", VICTIM_PASSWORD)
+                await services.projector.run_once()
+                async with app_client(settings, mongo_url, inbox=inbox) as client:
+                    yield client, services
     finally:
         await mongo.drop_database(name)
         await mongo.close()
-        controller.stop()
 
 
 @pytest.fixture

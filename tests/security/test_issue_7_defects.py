@@ -22,25 +22,11 @@ import pytest
 from tests.integration.web_harness import confirm_address, form, log_in, sign_up
 from tests.security.conftest import (CSRF, ID_ROUTES, MEMBER, SESSION, VICTIM, VICTIM_PASSWORD, cookie_header,
                                      cookies_of, fresh_pair)
+from tests.security.shared_site import smtp_inbox, target, web_services  # noqa: F401  (one site per module)
 
 os.environ.setdefault("MYBIGMOVIE_QUEUE_NAMESPACE", f"mybigmovie-test-{uuid.uuid4().hex[:8]}")
 from workers.actors import _send_picks  # noqa: E402  (the picks mail itself, without the queue)
 
-
-# The tests of this module share one site (``shared_target``): each changes only accounts of its own.
-@pytest.fixture
-def target(fresh):
-    return fresh[0]
-
-
-@pytest.fixture
-def web_services(fresh):
-    return fresh[1]
-
-
-@pytest.fixture
-def smtp_inbox(fresh):
-    return fresh[0].inbox
 
 
 async def history(services, email: str) -> list:

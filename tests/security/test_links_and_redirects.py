@@ -14,25 +14,11 @@ import pytest
 from tests.conftest import link_in
 from tests.integration.web_harness import form, log_in
 from tests.security.conftest import MEMBER, SESSION, cookies_of
+from tests.security.shared_site import smtp_inbox, target, web_services  # noqa: F401  (one site per module)
 
 HOSTILE_NEXT = ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
                 "/\n/evil.example", "javascript:alert(1)", "http:evil.example", "evil.example"]
 
-
-# The tests of this module share one site (``shared_target``): each changes only accounts of its own.
-@pytest.fixture
-def target(fresh):
-    return fresh[0]
-
-
-@pytest.fixture
-def web_services(fresh):
-    return fresh[1]
-
-
-@pytest.fixture
-def smtp_inbox(fresh):
-    return fresh[0].inbox
 
 
 @pytest.mark.parametrize("target_next", HOSTILE_NEXT)

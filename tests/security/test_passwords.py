@@ -10,24 +10,10 @@ import pytest
 
 from tests.integration.web_harness import confirm_address, form, log_in, sign_up
 from tests.security.conftest import SESSION, cookies_of
+from tests.security.shared_site import smtp_inbox, target, web_services  # noqa: F401  (one site per module)
 
 LONG = "Ünïcode and spaces, a passphrase of well over sixty-four characters: 🎬 " * 2  # ~150 characters
 
-
-# The tests of this module share one site (``shared_target``): each changes only accounts of its own.
-@pytest.fixture
-def target(fresh):
-    return fresh[0]
-
-
-@pytest.fixture
-def web_services(fresh):
-    return fresh[1]
-
-
-@pytest.fixture
-def smtp_inbox(fresh):
-    return fresh[0].inbox
 
 
 async def test_a_long_password_of_any_characters_is_checked_exactly(target):
