@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import time
+import tracemalloc
 from pathlib import Path
 
 
@@ -108,6 +110,8 @@ async def search_latency(registry: Registry, count: int) -> None:
     index = catalog.index
     report(f"catalog load into memory, with the search index ({len(index.titles):,} titles, once per process)",
            time.perf_counter() - started)
+    await catalog_memory(registry, len(catalog.movies) + len(catalog.shows),
+                         sum(len(eps) for show in catalog.shows.values() for eps in show.seasons.values()))
     rng = random.Random(7)
     titles = sorted(hit.title for hit in index.titles.values())
     mix = list(QUERIES) + [(_typed(rng, rng.choice(titles)), {}) for _ in range(count)]
@@ -135,6 +139,19 @@ async def search_worst_cases(index: SearchIndex, typical: float) -> None:
         search(index, text)
         seconds = time.process_time() - begun
         report(f"search worst case: {label} (CPU)", seconds, 0.050, f"   {seconds / typical:.0f}x a typical query")
+
+
+async def catalog_memory(registry: Registry, titles: int, episodes: int) -> None:
+    """What the catalog held in memory costs each web process (docs/SCALING.md derives 100k titles from it)."""
+    gc.collect()
+    tracemalloc.start()
+    copy = HotCatalog(registry, max_staleness=3600)
+    await copy.refresh()
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  catalog in memory: {held / 2**20:,.0f} MB for {titles:,} titles and {episodes:,} episodes "
+          f"({held / titles / 1024:,.1f} KiB a title, episodes and search index included)")
+    del copy
 
 
 def _typed(rng: random.Random, title: str) -> str:

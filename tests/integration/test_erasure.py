@@ -1,4 +1,4 @@
-"""Erasure that fits an event log: deletion, the one-off migration of clear-text sign-ups,
+"""Erasure that fits an event log: the one-off migration of clear-text sign-ups,
 and what ``audit`` shows afterwards. Each runs against the real store and keyring on the test database.
 """
 from __future__ import annotations
@@ -18,7 +18,6 @@ from commands.mongo_store import MongoEventStore
 from domain import events as e
 from domain.accounts import stream_for
 from mybigmovie.migrations import seal_personal_data
-from tests.members import new_member
 
 
 class AnyTitle:
@@ -50,41 +49,6 @@ def cli(*args: str, database, mongo_url) -> subprocess.CompletedProcess:
 
 
 # The keyring's own tests are in tests/contracts/test_keyring.py (on MongoKeyring and InMemoryKeyring).
-
-
-# --- deleting an account ----------------------------------------------------------------------------
-
-async def test_deleting_without_keeping_ratings_removes_them_through_events(parts):
-    store, keyring, handlers = parts
-    ann = await new_member(handlers)
-    await handlers.handle(m.RateMovie(command_id=cid(), user_id=ann, movie_id=1, rating=4.0))
-    await handlers.handle(m.RateShow(command_id=cid(), user_id=ann, show_id=7, rating=3.0))
-    await handlers.handle(m.RateEpisode(command_id=cid(), user_id=ann, show_id=7, season=1, episode=2, rating=5.0))
-    await handlers.handle(m.DeleteAccount(command_id=cid(), user_id=ann, keep_ratings=False))
-    tail = [type(r.event) for r in await store.read_stream(stream_for(ann))][-4:]
-    assert tail == [e.MovieRatingRemoved, e.ShowRatingRemoved, e.EpisodeRatingRemoved, e.AccountDeleted]
-
-
-async def test_a_deletion_killed_after_the_key_went_is_finished_by_sending_it_again(parts):
-    store, keyring, handlers = parts
-    ann = await new_member(handlers)
-    command = m.DeleteAccount(command_id=cid(), user_id=ann, keep_ratings=True)
-    real_append = store.append
-
-    async def dies(*args, **kwargs):
-        raise ConnectionError("the process was killed here")
-    store.append = dies
-    with pytest.raises(ConnectionError):
-        await handlers.handle(command)
-    store.append = real_append
-    # the worst moment: the key is gone, the event is not there; nothing personal can be read already
-    assert await keyring.owner("ann@example.org") is None
-    signup = (await store.read_stream(stream_for(ann)))[0].event
-    assert await keyring.open(ann, signup.personal) is None
-    await handlers.handle(command)  # the form sent again (or the member presses the button again)
-    await handlers.handle(command)
-    events = [type(r.event) for r in await store.read_stream(stream_for(ann))]
-    assert events.count(e.AccountDeleted) == 1 and events[-1] is e.AccountDeleted
 
 
 # --- the migration of clear-text sign-ups (user-signed-up/1) ------------------------------------------
