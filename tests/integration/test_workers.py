@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import os
-import socket
 import uuid
 from datetime import datetime, timezone
 
@@ -12,7 +10,6 @@ import pytest
 
 os.environ.setdefault("MYBIGMOVIE_QUEUE_NAMESPACE", f"mybigmovie-test-{uuid.uuid4().hex[:8]}")
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from dramatiq import Worker  # noqa: E402
 
 from commands import messages as m  # noqa: E402
@@ -29,39 +26,27 @@ from projections.user_profiles import UserProfiles  # noqa: E402
 from workers import runtime, scheduler  # noqa: E402
 from workers.actors import send_picks, send_weekly_picks  # noqa: E402
 from workers.broker import broker  # noqa: E402
+from tests.conftest import running_inbox  # noqa: E402
 from tests.members import new_member  # noqa: E402
 
 TITLES = {1: "Heat", 2: "Amélie", 3: "Alien", 4: "Up", 5: "Psycho", 6: "Rocky", 7: "Fargo", 8: "Brazil"}
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
 def inbox(monkeypatch):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SMTP_PORT", str(port))
-    yield handler
-    controller.stop()
+    with running_inbox() as handler:
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(handler.port))
+        yield handler
 
 
 @pytest.fixture
-async def site(database, mongo_url, monkeypatch, inbox):
-    """A database with eight listed movies and one member, and the actors pointed at it."""
+async def site(database, mongo_url, monkeypatch, inbox, tmp_path):
+    """A database with eight listed movies and one member, and the actors pointed at it (and at a
+    var/ of their own: a model trained by an earlier `make run` must not pick for this catalog)."""
     monkeypatch.setenv("MONGODB_URL", mongo_url)
     monkeypatch.setenv("MONGODB_DATABASE", database.name)
+    monkeypatch.setenv("MYBIGMOVIE_VAR_DIR", str(tmp_path))
     await runtime.close_all()
     store = MongoEventStore(database)
     await store.create_indexes()
