@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +25,16 @@ class Registry:
     def __init__(self, database: AsyncDatabase) -> None:
         self.database = database
         self._pointers = database["read_models"]
+        self._indexed: set[str] = set()  # collections whose indexes this process has made
+
+    async def collection_of(self, projection, generation: Generation) -> AsyncCollection:
+        """The generation's collection, with the projection's indexes made: once per collection per
+        process (asking again on every run cost a projector cycle ~8 ms of its ~30 on nx-27017)."""
+        collection = self.database[generation.collection]
+        if generation.collection not in self._indexed:
+            await projection.create_indexes(collection)
+            self._indexed.add(generation.collection)
+        return collection
 
     async def active(self, name: str) -> Generation:
         """The generation serving ``name``; the first call creates generation 1, empty, at position 0."""
@@ -54,6 +65,7 @@ class Registry:
         )
         collection = f"{name}__{pointer['generation']}"
         await self.database.drop_collection(collection)
+        self._indexed.discard(collection)
         return Generation(name, collection, 0)
 
     async def switch(self, built: Generation) -> str:

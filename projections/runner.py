@@ -138,8 +138,7 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
     lanes: dict[str, Lane] = {}
     for projection in projections:
         generation = building[projection.name] if building else await registry.active(projection.name)
-        collection = registry.database[generation.collection]
-        await projection.create_indexes(collection)
+        collection = await registry.collection_of(projection, generation)
         private = building is not None and generation.checkpoint == 0  # a new generation, still empty
         lanes[projection.name] = Lane(projection, generation, Batch(projection, collection, private),
                                       generation.checkpoint)

@@ -176,3 +176,21 @@ async def test_a_runner_on_a_switched_generation_stops_writing_checkpoints(store
     await replay(store, registry, [UserProfiles()])
     assert await registry.save_checkpoint(old, 10_000) is False
     assert (await registry.active(UserProfiles.name)).checkpoint == await store.head()
+
+
+async def test_a_runner_makes_each_collections_indexes_once_not_on_every_run(store, database):
+    # given a projection that counts how often its indexes are asked for
+    class Counted(EveryEventOnce):
+        made: list[str] = []
+
+        async def create_indexes(self, collection):
+            self.made.append(collection.name)
+    projection, registry = Counted(), Registry(database)
+    # when the runner follows the log for several runs, then a replay builds a new generation
+    for i in range(3):
+        await store.append(f"s{i}", 0, [e.MarkedNotSeen(**_meta(f"s{i}"), user_id="u", movie_id=i)])
+        await catch_up(store, registry, [projection])
+    await replay(store, registry, [projection])
+    await catch_up(store, registry, [projection])
+    # then each collection got its indexes exactly once
+    assert projection.made == ["every_event_once__1", "every_event_once__2"]
