@@ -7,6 +7,7 @@ is decided on, so it never enters the log in clear.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
 
@@ -22,6 +23,7 @@ MAX_PASSWORD_LENGTH = 1024
 # A claim on an address whose sign-up never got its event in (the process died between the two)
 # is given up after this long, so the address can sign up again.
 ABANDONED_CLAIM = timedelta(minutes=10)
+MAX_FOLDED = 10_000  # accounts whose folded state a process keeps (least recently used out first)
 
 
 class Catalog(Protocol):
@@ -54,6 +56,7 @@ class CommandHandlers:
             m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
             m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
             m.RecordPicksEmailed: self._record_picks_emailed}
+        self._folded: dict[str, Folded] = {}
 
     async def handle(self, command: m.Command) -> int:
         return await self._handlers[type(command)](m.validated(command))
@@ -158,8 +161,27 @@ class CommandHandlers:
             is not None
 
     async def _account(self, user_id: str) -> Account:
-        history = await self.store.read_stream(accounts.stream_for(user_id))
-        return Account.from_events(user_id, (r.event for r in history))
+        return (await self._state(user_id)).account
+
+    async def _state(self, user_id: str) -> "Folded":
+        """The account as of its stream's last event: the state folded before, plus only the commits
+        since (a member with a long history costs one small read, not their whole stream). Each
+        caller gets its own copy; the cache is per process and only ever behind, never ahead."""
+        known = self._folded.pop(user_id, None) or Folded(Account(user_id), 0, 0)
+        new = await self.store.read_stream(accounts.stream_for(user_id), since_version=known.version)
+        if new:
+            account = known.account.copy()
+            for recorded in new:
+                account.apply(recorded.event)
+            known = Folded(account, new[-1].version, new[-1].position)
+        self._remember(user_id, known)
+        return Folded(known.account.copy(), known.version, known.position)
+
+    def _remember(self, user_id: str, folded: Folded) -> None:
+        self._folded.pop(user_id, None)
+        self._folded[user_id] = folded  # the most recently used last
+        if len(self._folded) > MAX_FOLDED:
+            self._folded.pop(next(iter(self._folded)))
 
     async def _run(self, command: m.Command, user_id: str, decide, attempts: int = 5) -> int:
         """Decide on fresh state and append; on a concurrent change, decide again on the newer state."""
@@ -170,13 +192,27 @@ class CommandHandlers:
             # stream by the stamp, so it can only ever match this member's own earlier command.
             if done := await self.store.positions_of(stamp.event_id(0)):
                 return done[-1]
-            history = await self.store.read_stream(stream)
-            events = decide(Account.from_events(user_id, (r.event for r in history)), stamp)
+            state = await self._state(user_id)
+            events = decide(state.account, stamp)
             if not events:  # nothing to change: the state decided on is as of the stream's last event
-                return history[-1].position if history else 0
+                return state.position
             try:
-                return (await self.store.append(stream, len(history), events))[-1]
+                positions = await self.store.append(stream, state.version, events)
             except ConcurrencyError:
                 if attempt == attempts - 1:
                     raise
+                continue
+            for event in events:  # what was just appended is known: the next command need not read it
+                state.account.apply(event)
+            self._remember(user_id, Folded(state.account, state.version + len(events), positions[-1]))
+            return positions[-1]
         raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Folded:
+    """An account folded up to ``version`` of its stream, whose last event is at ``position``."""
+
+    account: Account
+    version: int
+    position: int

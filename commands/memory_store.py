@@ -105,9 +105,10 @@ class InMemoryEventStore:
         commit = self._by_first_id.get(event_id)
         return None if commit is None else list(range(commit["pos"], commit["pos"] + len(commit["ids"])))
 
-    async def read_stream(self, stream: str) -> list[Recorded]:
+    async def read_stream(self, stream: str, since_version: int = 0) -> list[Recorded]:
         await _round_trip()
-        return [recorded for commit in self._streams.get(stream, ()) for recorded in unpack_commit(commit)]
+        return [recorded for commit in self._streams.get(stream, ()) if commit["version"] >= since_version
+                for recorded in unpack_commit(commit)]
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[Recorded]:
         await _round_trip()

@@ -105,8 +105,9 @@ class MongoEventStore:
         commit = await self._commits.find_one({"_id": event_id}, projection={"pos": 1, "ids": 1})
         return None if commit is None else list(range(commit["pos"], commit["pos"] + len(commit["ids"])))
 
-    async def read_stream(self, stream: str) -> list[Recorded]:
-        commits = await self._commits.find({"stream": stream}).sort("version", ASCENDING).to_list()
+    async def read_stream(self, stream: str, since_version: int = 0) -> list[Recorded]:
+        query = {"stream": stream, **({"version": {"$gte": since_version}} if since_version else {})}
+        commits = await self._commits.find(query).sort("version", ASCENDING).to_list()
         return [recorded for commit in commits for recorded in unpack_commit(commit)]
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[Recorded]:

@@ -27,7 +27,10 @@ class EventStore(Protocol):
         with another payload raises DuplicateEventError.
         """
 
-    async def read_stream(self, stream: str) -> list[Recorded]: ...
+    async def read_stream(self, stream: str, since_version: int = 0) -> list[Recorded]:
+        """The stream's events in order; with ``since_version``, only those of the commits that begin
+        at that version or later. Pass a version an earlier read ended at (a commit boundary): a
+        caller holding the state folded so far then reads only what is new."""
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[Recorded]:
         """Events with position > ``after``, in position order, at most ``limit`` of them."""

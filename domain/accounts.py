@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable
 
@@ -82,10 +82,17 @@ class Account:
     def from_events(cls, user_id: str, history: Iterable[e.Event]) -> "Account":
         account = cls(user_id)
         for event in history:
-            account._apply(event)
+            account.apply(event)
         return account
 
-    def _apply(self, event: e.Event) -> None:
+    def copy(self) -> "Account":
+        """A copy whose folding leaves this one as it is."""
+        return replace(self, ratings=dict(self.ratings), not_seen=set(self.not_seen),
+                       not_interested=set(self.not_interested), show_ratings=set(self.show_ratings),
+                       episode_ratings=set(self.episode_ratings))
+
+    def apply(self, event: e.Event) -> None:
+        """Fold one more event of this account's stream in."""
         match event:
             case e.UserSignedUp() | e.UserSignedUpV1():
                 self.signed_up, self.email_version, self.password_version = True, 1, 1

@@ -336,3 +336,14 @@ async def test_an_event_the_log_cannot_hold_is_refused_and_leaves_nothing_behind
         await store.append("user-a", 1, [rated("user-a", 2), rated("user-a", 2**64)])
     assert await store.head() == 1 and len(await store.read_stream("user-a")) == 1
     assert await store.append("user-a", 1, [rated("user-a", 3)]) == [2]
+
+
+async def test_a_stream_read_from_where_an_earlier_read_ended_gives_only_what_is_new(store):
+    await store.append("user-a", 0, [rated("user-a", 1), rated("user-a", 2)])
+    first = await store.read_stream("user-a")
+    assert await store.read_stream("user-a", since_version=first[-1].version) == []
+    await store.append("user-a", 2, [rated("user-a", 3)])
+    await store.append("user-b", 0, [rated("user-b", 4)])
+    new = await store.read_stream("user-a", since_version=first[-1].version)
+    assert [(r.version, r.event.movie_id) for r in new] == [(3, 3)]
+    assert [r.version for r in await store.read_stream("user-a", since_version=0)] == [1, 2, 3]

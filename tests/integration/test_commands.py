@@ -441,3 +441,26 @@ async def test_a_deletion_killed_after_the_key_went_is_finished_by_sending_it_ag
     await handlers.handle(command)
     events = [type(r.event) for r in await store.read_stream(stream_for(ann))]
     assert events.count(e.AccountDeleted) == 1 and events[-1] is e.AccountDeleted
+
+
+async def test_a_members_next_command_reads_only_what_is_new_in_their_stream(handlers, store, monkeypatch):
+    # given a member with a long history
+    user_id = await new_member(handlers)
+    for i in range(30):
+        await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=i % 3 + 1, rating=1 + i % 8 / 2))
+    read = []
+    real = store.read_stream
+
+    async def counted(stream, since_version=0):
+        found = await real(stream, since_version)
+        read.append(len(found))
+        return found
+    monkeypatch.setattr(store, "read_stream", counted)
+    # when they rate once more, and a command elsewhere (another process) has meanwhile appended
+    await store.append(stream_for(user_id), None, [e.MarkedNotInterested(
+        event_id=cid(), stream=stream_for(user_id), occurred_at=datetime.now(timezone.utc), user_id=user_id,
+        movie_id=2)])
+    await handlers.handle(m.RateMovie(command_id=cid(), user_id=user_id, movie_id=1, rating=5.0))
+    # then the handler read only the event it had not seen, and decided on the whole, current state
+    assert read == [1]
+    assert (await kinds(store, user_id))[-2:] == ["MarkedNotInterested", "MovieRatingChanged"]
