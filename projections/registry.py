@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 
@@ -48,6 +49,25 @@ class Registry:
                 pass
             pointer = await self._pointers.find_one({"_id": name})
         return Generation(name, pointer["collection"], pointer["checkpoint"])
+
+    async def active_all(self, names: list[str]) -> dict[str, Generation]:
+        """``active`` for several read models in one round trip (a projector asks every cycle)."""
+        found = {p["_id"]: Generation(p["_id"], p["collection"], p["checkpoint"])
+                 async for p in self._pointers.find({"_id": {"$in": names}})}
+        return {name: found[name] if name in found else await self.active(name) for name in names}
+
+    async def save_checkpoints(self, advanced: list[Generation]) -> set[str]:
+        """``save_checkpoint`` for several generations (each at its own ``checkpoint``) in one round
+        trip; the names of those that still serve (asked again only when one did not match)."""
+        if not advanced:
+            return set()
+        result = await self._pointers.bulk_write(
+            [UpdateOne({"_id": g.name, "collection": g.collection, "checkpoint": {"$lt": g.checkpoint}},
+                       {"$set": {"checkpoint": g.checkpoint}}) for g in advanced], ordered=False)
+        if result.matched_count == len(advanced):
+            return {g.name for g in advanced}
+        serving = await self.active_all([g.name for g in advanced])
+        return {g.name for g in advanced if serving[g.name].collection == g.collection}
 
     async def save_checkpoint(self, generation: Generation, position: int) -> bool:
         """Advance the checkpoint if ``generation`` still serves; False when a replay switched it away."""

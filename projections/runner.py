@@ -136,8 +136,9 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
     written once per flush rather than once per page.
     """
     lanes: dict[str, Lane] = {}
+    serving = {} if building else await registry.active_all([p.name for p in projections])
     for projection in projections:
-        generation = building[projection.name] if building else await registry.active(projection.name)
+        generation = building[projection.name] if building else serving[projection.name]
         collection = await registry.collection_of(projection, generation)
         private = building is not None and generation.checkpoint == 0  # a new generation, still empty
         lanes[projection.name] = Lane(projection, generation, Batch(projection, collection, private),
@@ -151,10 +152,12 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
 
     async def commit() -> None:
         nonlocal unflushed, pending
-        for name, lane in list(lanes.items()):
+        for lane in lanes.values():
             await _flush(lane.batch, lane.new(unflushed))
             lane.generation = replace(lane.generation, checkpoint=unflushed[-1].position)
-            if building is None and not await registry.save_checkpoint(lane.generation, lane.generation.checkpoint):
+        if building is None:
+            still = await registry.save_checkpoints([lane.generation for lane in lanes.values()])
+            for name in [name for name in lanes if name not in still]:
                 done[name] = await registry.active(name)  # a replay switched this generation away
                 del lanes[name]
         unflushed, pending = [], 0
