@@ -13,7 +13,7 @@ What it keeps is what the Mongo adapter writes, not the Python objects: each app
 document (``commit_document``, events encoded by ``payload``), passed through BSON once — so tuples
 come back as lists, bytes as bytes, datetimes in UTC to the millisecond, and an event BSON cannot hold
 fails the same way — and every read decodes it again with the adapter's own ``unpack_commit``. A
-resend is recognised by the same ``comparable_payload``.
+resend is recognised by the same ``resent_positions``.
 
 Where the two servers differ it takes MongoDB's side: an event id already committed inside another
 batch is refused (DuplicateEventError), as MongoDB's unique multikey index does (nx-27017 lets it in).
@@ -32,7 +32,7 @@ from typing import Sequence
 import bson
 from bson.codec_options import CodecOptions
 
-from commands.mongo_store import comparable_payload, commit_document, payload, unpack_commit
+from commands.mongo_store import commit_document, payload, resent_positions, unpack_commit
 from commands.store import Recorded, check_batch
 from domain.errors import ConcurrencyError, DuplicateEventError
 from domain.events import Event
@@ -85,12 +85,7 @@ class InMemoryEventStore:
 
     def _committed(self, ids: list[str], payloads: list[dict]) -> list[int] | None:
         prior = self._by_first_id.get(ids[0])
-        if prior is None:
-            return None
-        if prior["ids"] != ids or ([comparable_payload(p) for p in prior["events"]]
-                                   != [comparable_payload(p) for p in payloads]):
-            raise DuplicateEventError(f"event ids {ids} were committed before with another payload")
-        return list(range(prior["pos"], prior["pos"] + len(ids)))
+        return None if prior is None else resent_positions(prior, ids, payloads)
 
     def _stream_version(self, stream: str) -> int:
         commits = self._streams.get(stream)

@@ -84,12 +84,7 @@ class MongoEventStore:
 
     async def _committed(self, ids: list[str], payloads: list[dict]) -> list[int] | None:
         prior = await self._commits.find_one({"_id": ids[0]})
-        if prior is None:
-            return None
-        if prior["ids"] != ids or ([comparable_payload(p) for p in prior["events"]]
-                                   != [comparable_payload(p) for p in payloads]):
-            raise DuplicateEventError(f"event ids {ids} were committed before with another payload")
-        return list(range(prior["pos"], prior["pos"] + len(ids)))
+        return None if prior is None else resent_positions(prior, ids, payloads)
 
     async def _stream_version(self, stream: str) -> int:
         last = await self._commits.find_one(
@@ -172,6 +167,15 @@ class MongoEventStore:
             except TimeoutError:
                 pass
         return True
+
+
+def resent_positions(prior: dict, ids: list[str], payloads: list[dict]) -> list[int]:
+    """A batch whose first event id was committed before (``prior``): the very same batch sent
+    again gets its original positions; anything else under that id is DuplicateEventError."""
+    if prior["ids"] != ids or ([comparable_payload(p) for p in prior["events"]]
+                               != [comparable_payload(p) for p in payloads]):
+        raise DuplicateEventError(f"event ids {ids} were committed before with another payload")
+    return list(range(prior["pos"], prior["pos"] + len(ids)))
 
 
 def commit_document(stream: str, version: int, first: int, ids: list[str], payloads: list[dict]) -> dict:
