@@ -51,6 +51,10 @@ class MongoEventStore:
         await self._commits.create_index(
             [("stream", ASCENDING), ("version", ASCENDING)], unique=True, name="stream_version"
         )
+        # Redundant on MongoDB (the index above serves a stream's reads), needed on nx-27017: it
+        # looks up by single-field indexes only, so without this one reading a member's stream
+        # scans the whole log (60 ms at 30k commits, growing with the log) on every command.
+        await self._commits.create_index([("stream", ASCENDING)], name="stream")
         # MongoDB enforces this one: an event id reused inside another batch is refused. nx-27017
         # neither enforces unique multikey indexes nor uses this one for lookups (an $in on it is
         # a full scan there), so batches are found by their first event id, the commit's _id.
