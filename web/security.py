@@ -59,7 +59,7 @@ def session_user(request: Request) -> tuple[str, int] | None:
     return user_id, session.get(SESSION_EPOCH)
 
 
-def csrf_bound_to_session(request: Request) -> None:
+async def csrf_bound_to_session(request: Request) -> None:  # async: a plain function would hop to a thread per request
     """A before-request hook: in a member's session, a form or htmx request must carry the CSRF
     token issued at that log-in (Litestar's middleware has already checked that the token in the
     form or header matches the cookie; this checks that the cookie is the session's own, so a
