@@ -94,6 +94,12 @@ class Member:
     session_epoch: int = 0
     email_version: int = 1
 
+    def rating_of_show(self, show_id: int, episode: tuple[int, int] | None = None) -> float | None:
+        """The member's rating of a show, or of one of its episodes ((season, number))."""
+        if episode:
+            return self.episode_ratings.get(f"{show_id}:{episode[0]}:{episode[1]}")
+        return self.show_ratings.get(show_id)
+
     @classmethod
     def from_profile(cls, doc: dict, personal: dict) -> "Member":
         return cls(user_id=doc["_id"], display_name=personal["display_name"], email=personal["email"],

@@ -10,10 +10,15 @@ import uuid
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from projections.views import Title
+from web.fragments import Fragments, TitleState
 
 TEMPLATES = Path(__file__).parent / "templates"
 VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
@@ -24,11 +29,52 @@ def environment() -> Environment:
     # card stats its file (a member's movies page includes ~100 templates).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.globals.update(new_command_id=lambda: str(uuid.uuid4()), half_stars=[x / 2 for x in range(1, 11)],
+    env.globals.update(new_command_id=lambda: str(uuid.uuid4()),
+                       half_stars=[(x / 2, "1 star" if x == 2 else f"{x / 2:g} stars") for x in range(1, 11)],
                        here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
     env.filters["thousands"] = lambda n: f"{n:,}"
+    install_widgets(env, Fragments(env))
     return env
+
+
+def install_widgets(env: Environment, fragments: Fragments) -> None:
+    """The globals that render the lists' cards and rating widgets through ``fragments``: the
+    template for what they show, the cache for the cost (see web/fragments.py)."""
+
+    def holes(context: Context, rank: int | None = None) -> dict[str, str]:
+        back = context.get("back") or request_path(context["request"])
+        return {"csrf": context.call(context.resolve("csrf_token")), "back": back,
+                "back_query": env.filters["urlencode"](back), "rank": "" if rank is None else str(rank)}
+
+    @pass_context
+    def movie_card(context: Context, movie: Title, rank: int) -> Markup:
+        state = TitleState.of(context.get("member"), movie.id)
+        return fragments.render("partials/movie_card.html", (movie, state), {"movie": movie, "state": state},
+                                holes(context, rank))
+
+    @pass_context
+    def movie_actions(context: Context, movie: Title, error: str | None = None) -> Markup:
+        state = TitleState.of(context.get("member"), movie.id)
+        variables = {"movie": movie, "state": state, "error": error}
+        if error:  # a one-off: not kept
+            return fragments.render_once("partials/movie_actions.html", variables, holes(context))
+        return fragments.render("partials/movie_actions.html", (movie.id, state), variables, holes(context))
+
+    def rating_widget(context: Context, show_id: int, episode: tuple[int, int] | None, error: str | None) -> Markup:
+        member = context.get("member")
+        current = member.rating_of_show(show_id, episode) if member else None
+        variables = {"show_id": show_id, "episode": episode, "current": current, "signed_in": bool(member),
+                     "error": error}
+        if error:
+            return fragments.render_once("partials/show_rating.html", variables, holes(context))
+        return fragments.render("partials/show_rating.html", (show_id, episode, current, bool(member)), variables,
+                                holes(context))
+
+    env.globals.update(
+        movie_card=movie_card, movie_actions=movie_actions,
+        show_stars=pass_context(lambda context, show, error=None: rating_widget(context, show.id, None, error)),
+        episode_stars=pass_context(lambda context, show, episode: rating_widget(context, show.id, episode, None)))
 
 
 def wants_fragment(request: Request) -> bool:

@@ -13,6 +13,7 @@ from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
 from web.errors import Id
+from web.fragments import TitleState
 from web.forms import CommandForm, MarkForm, RatingForm, safe_next
 from web.lists import because, movie_page, similar
 from projections.read_side import ReadSide
@@ -95,4 +96,4 @@ async def _act(request: Request, reads: ReadSide, recommender: Recommender, serv
         raise NotFoundException(f"There is no movie with id {movie_id}.")
     return partial("partials/movie_actions.html", status_code=422 if error else 200,
                    trigger=None if error else "rated", movie=movie, error=error, back=back,
-                   member=await reads.member(member.user_id))
+                   state=TitleState.of(await reads.member(member.user_id), movie_id))

@@ -70,5 +70,7 @@ async def _rate(request: Request, reads: ReadSide, services: Services, member: M
     show = await reads.show(show_id)
     if show is None:
         raise NotFoundException(f"There is no show with id {show_id}.")
-    return partial("partials/show_rating.html", status_code=422 if error else 200, show=show, episode=episode,
-                   error=error, back=back, member=await reads.member(member.user_id))
+    member = await reads.member(member.user_id)
+    return partial("partials/show_rating.html", status_code=422 if error else 200, show_id=show_id, episode=episode,
+                   current=member.rating_of_show(show_id, episode) if member else None, signed_in=member is not None,
+                   error=error, back=back)

@@ -1,0 +1,117 @@
+"""The cards and rating widgets served from web/fragments.py are the templates' own output, byte for
+byte, whatever the title's text, the visitor's state and the page to come back to."""
+from __future__ import annotations
+
+import re
+import uuid
+from types import SimpleNamespace
+
+from hypothesis import given, settings, strategies as st
+
+from projections.views import Member, Title
+from web.fragments import Fragments, TitleState
+from web.rendering import environment
+
+CSRF = "tok-<&>\"'"  # escaped like any other value, whatever it holds
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+HALF_STARS = [x / 2 for x in range(1, 11)]
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+titles = st.builds(Title, id=st.integers(1, 2**53), kind=st.just("movie"), title=text,
+                   year=st.none() | st.integers(1880, 2030), genres=st.lists(text, max_size=3).map(tuple),
+                   rating_count=st.integers(0, 10**6), rating_mean=st.none() | st.floats(0.5, 5))
+backs = st.sampled_from(["/movies", "/", "/movies?genre=Drama&decade=1990&page=2", "/search?q=<b>&x='\""]) | \
+    st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=30).map(lambda t: "/" + t)
+
+
+def member_of(movie_id: int, rating: float | None, not_seen: bool, not_interested: bool) -> Member:
+    return Member(user_id="u", display_name="M", email="m@example.org",
+                  ratings={movie_id: rating} if rating else {}, not_seen=frozenset({movie_id} if not_seen else ()),
+                  not_interested=frozenset({movie_id} if not_interested else ()), show_ratings={},
+                  episode_ratings={})
+
+
+def direct(env, template: str, **context) -> str:
+    """What the template renders for this context, with the request's own values: the reference."""
+    return env.get_template(template).render(csrf_token=lambda: CSRF, **context)
+
+
+def page(env, source: str, **context) -> str:
+    request = SimpleNamespace(url=SimpleNamespace(path=context.pop("path"), query=context.pop("query")))
+    return env.from_string(source).render(csrf_token=lambda: CSRF, request=request, **context)
+
+
+def same_but_ids(cached: str, reference: str) -> None:
+    assert UUID.sub("ID", cached) == UUID.sub("ID", reference)
+    # every form gets an id of its own
+    ids = UUID.findall(cached)
+    assert len(ids) == len(set(ids)) == cached.count('name="command_id"')
+
+
+@settings(max_examples=200, deadline=None)
+@given(movie=titles, signed_in=st.booleans(), rating=st.none() | st.sampled_from(HALF_STARS),
+       not_seen=st.booleans(), not_interested=st.booleans(), back=backs, rank=st.integers(1, 10_000))
+def test_a_cached_card_is_the_templates_card(movie, signed_in, rating, not_seen, not_interested, back, rank):
+    env = environment()
+    member = member_of(movie.id, rating, not_seen, not_interested) if signed_in else None
+    path, _, query = back.partition("?")
+    for _ in range(2):  # rendered, then served from the cache
+        cached = page(env, "{{ movie_card(movie, rank) }}", movie=movie, rank=rank, member=member, path=path,
+                      query=query)
+        reference = direct(env, "partials/movie_card.html", movie=movie, rank=rank, back=back,
+                           state=TitleState.of(member, movie.id))
+        same_but_ids(cached, reference)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rating=st.none() | st.sampled_from(HALF_STARS), episode=st.none() | st.tuples(st.integers(0, 99),
+       st.integers(0, 999)), signed_in=st.booleans(), back=backs)
+def test_a_cached_show_or_episode_widget_is_the_templates_widget(rating, episode, signed_in, back):
+    env = environment()
+    show = SimpleNamespace(id=7)
+    key = f"7:{episode[0]}:{episode[1]}" if episode else None
+    member = Member(user_id="u", display_name="M", email="m@example.org", ratings={}, not_seen=frozenset(),
+                    not_interested=frozenset(), show_ratings={7: rating} if rating and not episode else {},
+                    episode_ratings={key: rating} if rating and episode else {}) if signed_in else None
+    path, _, query = back.partition("?")
+    source = "{{ episode_stars(show, episode) }}" if episode else "{{ show_stars(show) }}"
+    for _ in range(2):
+        cached = page(env, source, show=show, episode=episode, member=member, path=path, query=query)
+        reference = direct(env, "partials/show_rating.html", show_id=7, episode=episode, back=back,
+                           current=rating if signed_in else None, signed_in=signed_in)
+        same_but_ids(cached, reference)
+
+
+def test_the_rating_shows_on_the_card_as_the_checked_star():
+    env = environment()
+    movie = Title(id=318, kind="movie", title="The Shawshank Redemption")
+    html = page(env, "{{ movie_card(movie, 1) }}", movie=movie, member=member_of(318, 3.5, False, False),
+                path="/movies", query="")
+    assert re.search(r'value="3.5" checked', html) and html.count("checked") == 1
+    assert "Remove my rating" in html and 'value="/movies"' in html
+
+
+def test_a_title_holding_the_marker_character_is_rendered_every_time_and_never_kept():
+    env = environment()
+    fragments = Fragments(env)
+    movie = Title(id=1, kind="movie", title="nul \x00csrf\x00 inside")  # a marker as they were before the secret
+    holes = {"csrf": "T", "back": "/", "back_query": "/", "rank": "1"}
+    html = fragments.render("partials/movie_card.html", (movie, TitleState(False)),
+                            {"movie": movie, "state": TitleState(False)}, holes)
+    assert "nul \x00csrf\x00 inside" in html  # the title as it is, not a token in its place
+    assert fragments.render_once("partials/movie_card.html", {"movie": movie, "state": TitleState(False)},
+                                 holes) == html
+
+
+def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used():
+    env = environment()
+    fragments = Fragments(env, size=3)
+    holes = {"csrf": "T", "back": "/", "back_query": "/", "rank": "1"}
+    movies = [Title(id=i, kind="movie", title=f"M{i}") for i in range(5)]
+    for movie in movies[:3]:
+        fragments.render("partials/movie_card.html", movie, {"movie": movie, "state": TitleState(False)}, holes)
+    fragments.render("partials/movie_card.html", movies[0], {"movie": movies[0], "state": TitleState(False)}, holes)
+    fragments.render("partials/movie_card.html", movies[3], {"movie": movies[3], "state": TitleState(False)}, holes)
+    assert len(fragments) == 3
+    kept = {key for _, key in fragments._split}
+    assert kept == {movies[0], movies[2], movies[3]}  # M1, the least recently used, went
