@@ -8,7 +8,7 @@ recommender's own answer for a member with no ratings.
 from __future__ import annotations
 
 import json
-import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +59,10 @@ class Recommender:
     def __init__(self, model_dir: Path, check_every: float = 5.0) -> None:
         self.model_dir = model_dir
         self._holder = ModelHolder(model_dir, check_every=check_every)
+        # Every title's score for a member, kept per (model, the member's ratings): a member browsing
+        # pays one fold-in and one pass over the catalog, not one per page. Bounded in bytes.
+        self._scored: OrderedDict[tuple[str, frozenset], np.ndarray] = OrderedDict()
+        self._scored_bytes = 0
 
     def model(self) -> Model | None:
         return self._holder.get()
@@ -80,9 +84,10 @@ class Recommender:
         if model is None:
             return ModelStatus("none", "No recommender model is trained yet, so lists are ordered by how well "
                                        "liked each title is.")
-        trained = _when(model.version)
-        return ModelStatus("ready", f"Lists are ordered for you by a model trained on "
-                                    f"{int(model.item_counts.sum()):,} ratings{trained}.")
+        if "status" not in model._cache:  # once per model: counting its ratings is a pass over every title
+            model._cache["status"] = ModelStatus("ready", f"Lists are ordered for you by a model trained on "
+                                                          f"{int(model.item_counts.sum()):,} ratings{_when(model.version)}.")
+        return model._cache["status"]
 
     def _training(self) -> tuple[int, int] | None:
         try:
@@ -100,15 +105,41 @@ class Recommender:
         """Predicted liking of ``ids`` for a member with ``ratings`` (titles the model does not know last)."""
         if (model := self.model()) is None:
             return None
+        return self._scores_of(model, ratings, ids).tolist()
+
+    def ranked(self, ratings: Ratings, ids: list[int], shows: bool = False) -> list[int] | None:
+        """Positions into ``ids`` (movie ids, or show ids with ``shows``), the member's best first;
+        ties keep the order of ``ids``, and titles the model does not know come last."""
+        if (model := self.model()) is None:
+            return None
+        items = [show_item_id(show) for show in ids] if shows else ids
+        return np.argsort(-self._scores_of(model, ratings, items), kind="stable").tolist()
+
+    def _scores_of(self, model: Model, ratings: Ratings, ids: list[int]) -> np.ndarray:
+        index = model.item_index(np.asarray(ids, dtype=model.item_ids.dtype))
+        return np.where(index >= 0, self._every_score(model, ratings)[index], -np.inf)
+
+    SCORED_BYTES = 16 * 2**20  # 160 members' scores at 25k titles, 40 at 100k
+
+    def _every_score(self, model: Model, ratings: Ratings) -> np.ndarray:
+        key = (model.version, frozenset(ratings.items()))
+        if (every := self._scored.get(key)) is not None:
+            self._scored.move_to_end(key)
+            return every
         every = ranking.scores(model, self._fold_in(model, ratings))
-        return [float(every[i]) if i >= 0 else -math.inf for i in model.item_index(np.asarray(ids))]
+        every.flags.writeable = False  # shared by every page of this member's until they rate again
+        self._scored[key] = every
+        self._scored_bytes += every.nbytes
+        while self._scored_bytes > self.SCORED_BYTES and len(self._scored) > 1:
+            self._scored_bytes -= self._scored.popitem(last=False)[1].nbytes
+        return every
 
     def top(self, ratings: Ratings, k: int, exclude: set[int]) -> list[int] | None:
         """The member's best ``k`` titles, leaving out what they rated and ``exclude``."""
         if (model := self.model()) is None:
             return None
-        return [item for item, _ in ranking.recommend(model, self._fold_in(model, ratings), k,
-                                                      exclude={*exclude, *ratings})]
+        every = self._every_score(model, ratings).copy()
+        return [item for item, _ in ranking.best(model, every, k, exclude={*exclude, *ratings})]
 
     def to_ask(self, k: int, exclude: set[int]) -> list[int] | None:
         """Titles a new member should rate first: likely seen, and telling about their taste."""

@@ -66,6 +66,11 @@ def recommend(model: Model, user_state: UserState | None, k: int, exclude=(), ca
     s = scores(model, user_state)
     if user_state is not None:
         s[user_state.rated] = -np.inf
+    return best(model, s, k, exclude, candidates)
+
+
+def best(model: Model, s: np.ndarray, k: int, exclude=(), candidates=None):
+    """Top-k [(item_id, score)] by the scores ``s`` (one per item; changed in place), ``exclude`` left out."""
     if len(exclude):
         idx = model.item_index(np.fromiter(exclude, dtype=model.item_ids.dtype))
         s[idx[idx >= 0]] = -np.inf

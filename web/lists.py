@@ -19,9 +19,8 @@ async def show_page(reads: ReadSide, recommender: Recommender, member: Member | 
     start = (page - 1) * PAGE_SIZE
     if member and taste_of(member) and start < POOL and recommender.available:
         pool = await reads.shows(limit=POOL)
-        scores = recommender.show_scores(taste_of(member), [t.id for t in pool])
-        if scores is not None:
-            ranked = [pool[i] for i in sorted(range(len(pool)), key=lambda i: -scores[i])]
+        ranked = _rank(recommender, member, pool, shows=True)
+        if ranked is not None:
             window = ranked[start:start + PAGE_SIZE + 1]
             return MoviePage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE or len(pool) == POOL, True)
     found = await reads.shows(skip=start, limit=PAGE_SIZE + 1)
@@ -107,9 +106,7 @@ def taste_of(member: Member) -> dict[int, float]:
     return taste(member.ratings, member.show_ratings, member.episode_ratings)
 
 
-def _rank(recommender: Recommender, member: Member, pool: list[Title]) -> list[Title] | None:
-    scores = recommender.scores(taste_of(member), [t.id for t in pool]) if pool else None
-    if scores is None:
-        return None
-    order = sorted(range(len(pool)), key=lambda i: -scores[i])  # stable: popularity breaks ties
-    return [pool[i] for i in order]
+def _rank(recommender: Recommender, member: Member, pool: list[Title], shows: bool = False) -> list[Title] | None:
+    """``pool`` (most popular first) in the member's order; popularity breaks ties."""
+    order = recommender.ranked(taste_of(member), [t.id for t in pool], shows=shows) if pool else None
+    return None if order is None else [pool[i] for i in order]
