@@ -17,7 +17,7 @@ import time
 from projections.catalog_port import MOVIES, SHOWS
 from projections.registry import Registry
 from projections.search import SearchIndex
-from projections.views import Show, Title, listed, popular_key
+from projections.views import MovieFilter, Show, Title, listed, popular_key
 
 log = logging.getLogger(__name__)
 _KINDS = ((MOVIES, "movie"), (SHOWS, "show"))
@@ -32,7 +32,9 @@ class HotCatalog:
         self.movies: dict[int, Title] = {}
         self.shows: dict[int, Show] = {}
         self._sort_keys: dict[tuple[str, int], tuple] = {}
-        self._orders: dict[str, list[int]] = {}  # kind -> ids in the popular order (made on demand)
+        # Derived on demand and dropped at every change: kind -> ids in the popular order; (kind,
+        # filter) -> the matching titles in that order; "genres" -> every genre.
+        self._orders: dict = {}
         self._seen: dict[str, tuple[str, int]] = {}  # read model -> (collection, checkpoint loaded)
         self._checked, self._lock = 0.0, asyncio.Lock()
 
@@ -72,6 +74,16 @@ class HotCatalog:
             self._orders[kind] = sorted(titles, key=lambda i: self._sort_keys[(kind, i)])
         return self._orders[kind]
 
+    def popular_matching(self, where: MovieFilter) -> list[Title]:
+        """Every listed movie matching ``where``, most popular first (kept until the catalog changes)."""
+        key = ("movie", where)
+        if where.genre and where.genre not in self.genres():
+            return []  # and not kept: only real genres are, so what is kept stays bounded
+        if key not in self._orders:
+            everything = not (where.genre or where.decade)
+            self._orders[key] = [self.movies[i] for i in self.popular("movie") if everything or where.matches(self.movies[i])]
+        return self._orders[key]
+
     def genres(self) -> list[str]:
         if "genres" not in self._orders:
             self._orders["genres"] = sorted({g for movie in self.movies.values() for g in movie.genres})
@@ -79,7 +91,7 @@ class HotCatalog:
 
     def _put(self, kind: str, document: dict) -> None:
         key, titles = document["_id"], self.movies if kind == "movie" else self.shows
-        self._orders.pop(kind, None), self._orders.pop("genres", None)
+        self._orders.clear()
         self.index.put(kind, document)
         if not listed(document):
             titles.pop(key, None)

@@ -9,6 +9,7 @@ are opened with the member's key (``commands.keyring``); an erased member reads 
 from __future__ import annotations
 
 import time
+from itertools import islice
 from base64 import b64decode
 from typing import AsyncIterator, Iterable
 
@@ -110,17 +111,10 @@ class ReadSide:
     async def popular_movies(self, where: MovieFilter = MovieFilter(), exclude: Iterable[int] = (),
                              skip: int = 0, limit: int = 24) -> list[Title]:
         """Listed movies matching ``where``, most popular first, ``exclude``'s ids left out."""
-        catalog, excluded, found = await self.catalog.fresh(), frozenset(exclude), []
-        for movie_id in catalog.popular("movie"):
-            movie = catalog.movies[movie_id]
-            if movie_id not in excluded and where.matches(movie):
-                if skip:
-                    skip -= 1
-                    continue
-                found.append(movie)
-                if len(found) == limit:
-                    break
-        return found
+        titles, excluded = (await self.catalog.fresh()).popular_matching(where), frozenset(exclude)
+        if not excluded:
+            return titles[skip:skip + limit]
+        return list(islice((title for title in titles if title.id not in excluded), skip, skip + limit))
 
     async def genres(self) -> list[str]:
         return [g for g in (await self.catalog.fresh()).genres() if g != "(no genres listed)"]
