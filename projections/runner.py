@@ -60,8 +60,12 @@ class Batch:
         touched = [(key, recorded) for recorded in page for key in self.projection.keys(recorded.event)]
         await self._load({key for key, _ in touched} - self.documents.keys())
         # Folding is pure CPU: in a thread, the event loop meanwhile sends the next page's request
-        # and takes in its reply, so the database works while this process folds.
-        await asyncio.to_thread(self._apply, touched)
+        # and takes in its reply, so the database works while this process folds. A live cycle's
+        # few events fold faster than a thread hop takes, and pages wait behind neither.
+        if len(touched) > 64:
+            await asyncio.to_thread(self._apply, touched)
+        else:
+            self._apply(touched)
 
     def _apply(self, touched: list[tuple[Hashable, Recorded]]) -> None:
         for key, recorded in touched:

@@ -133,3 +133,15 @@ async def test_the_recommenders_matrix_maps_back_to_the_same_ids(site):
 
 async def _document(registry: Registry, name: str, key: int) -> dict:
     return await registry.database[(await registry.active(name)).collection].find_one({"_id": key})
+
+
+async def test_the_commands_catalog_follows_a_replay_that_switched_generations(site):
+    store, registry, _ = site
+    catalog = ReadModelCatalog(registry, recheck_after=3600)  # never re-resolved by time, only by a miss
+    assert await catalog.has_movie(858) and await catalog.has_show(944947)
+    old = (await registry.active("movies")).collection
+    await replay(store, registry, [Movies(), Shows()])
+    assert (await registry.active("movies")).collection != old
+    await registry.database.drop_collection(old)  # what an operator's clean-up of old generations does
+    assert await catalog.has_movie(858) and await catalog.has_episode(944947, 1, 1)
+    assert not await catalog.has_movie(10**12)
