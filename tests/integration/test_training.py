@@ -59,6 +59,27 @@ async def test_a_new_model_is_picked_up_without_a_restart(services):
     assert recommender.scores({}, ids) != recommender.scores({ids[0]: 5.0, ids[1]: 0.5}, ids)
 
 
+async def test_a_members_scores_are_kept_per_model_and_ratings_within_a_byte_budget(services):
+    from recommender import ranking
+    from recommender.foldin import fold_in
+
+    await train(services)
+    recommender = Recommender(services.settings.model_dir)
+    model = recommender.model()
+    ids = model.item_ids[:40].tolist()
+    recommender.SCORED_BYTES = 3 * len(model.item_ids) * 4  # room for three members' scores
+    tastes = [{ids[i]: 5.0, ids[i + 1]: 1.0} for i in range(0, 10, 2)]
+    for taste in tastes + tastes:  # the second time round, from the cache for the last three
+        expected = ranking.scores(model, fold_in(model, list(taste), list(taste.values())))
+        assert recommender.scores(taste, ids) == [float(expected[i]) for i in model.item_index(ids)]
+        order = recommender.ranked(taste, ids)
+        assert [ids[i] for i in order] == sorted(ids, key=lambda i: -float(expected[model.item_index([i])[0]]))
+    assert len(recommender._scored) == 3 and recommender._scored_bytes <= recommender.SCORED_BYTES
+    # a changed rating is another key: never a stale score
+    changed = {**tastes[-1], ids[8]: 0.5}
+    assert recommender.scores(changed, ids) != recommender.scores(tastes[-1], ids)
+
+
 async def test_training_with_no_ratings_says_what_to_do(database, mongo_url, tmp_path):
     settings = dataclasses.replace(load_settings(), database=database.name, var_dir=tmp_path)
     async with bootstrap.services(settings, mongo_url) as services:
