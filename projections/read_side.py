@@ -2,8 +2,8 @@
 
 Catalog reads (titles, shows with their episodes, popular orders, genres, search) are answered from
 the process's ``HotCatalog`` in memory. A member's own data is one small read of their profile
-(``user_profiles``), always from the database, so after a member's command (which waits for the
-projector) their next page shows it. Filters are built from typed values only. Personal fields
+(``user_profiles``), kept by ``MemberCache`` until the profile changes; after a member's command
+(which waits for the projector) their next page shows it. Filters are built from typed values only. Personal fields
 are opened with the member's key (``commands.keyring``); an erased member reads as nobody.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from commands.keyring import Keyring
 from domain.events import Sealed
 from projections.catalog_port import MOVIES, SHOWS
 from projections.hot_catalog import HotCatalog
+from projections.member_cache import MemberCache
 from projections.registry import Registry
 from projections.search import search
 from projections.user_profiles import NAME as PROFILES
@@ -28,6 +29,7 @@ from projections.views import Credentials, Member, MovieFilter, Show, Title
 class ReadSide:
     def __init__(self, registry: Registry, catalog: HotCatalog, keyring: Keyring) -> None:
         self.registry, self.catalog, self.keyring = registry, catalog, keyring
+        self.members = MemberCache(registry, catalog.max_staleness)
         self._serving: tuple[float, str] | None = None  # (when resolved, collection) of user_profiles
 
     # --- members ---------------------------------------------------------------------------------
@@ -44,8 +46,16 @@ class ReadSide:
         doc = await (await self._profiles()).find_one({"_id": user_id})
         return doc if doc is not None else await (await self._profiles(again=True)).find_one({"_id": user_id})
 
-    async def member(self, user_id: str) -> Member | None:
-        """The verified, undeleted member with this id (personal fields opened), else None."""
+    async def member(self, user_id: str, at_least: int = 0) -> Member | None:
+        """The verified, undeleted member with this id (personal fields opened), else None; kept in
+        memory (``MemberCache``) and read again when older than position ``at_least``."""
+        return await self.members.get(user_id, lambda: self._member(user_id), at_least)
+
+    def forget(self, user_id: str) -> None:
+        """This process's copy of the member is out of date (after their command)."""
+        self.members.forget(user_id)
+
+    async def _member(self, user_id: str) -> Member | None:
         doc = await self._profile(user_id)
         if not doc or doc.get("deleted") or not doc.get("verified"):
             return None

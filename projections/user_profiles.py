@@ -81,6 +81,7 @@ class UserProfiles:
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
         await collection.create_index([("verified", ASCENDING)], name="verified")
+        await collection.create_index([("_pos", ASCENDING)], name="position")  # for web processes' MemberCache
 
 
 def _blob(sealed: e.Sealed) -> dict:

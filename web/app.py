@@ -28,7 +28,8 @@ from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
 from web.controllers.me import MeController
-from web.security import IDLE_SECONDS, RotatingSessionConfig, cookie_name, csrf_bound_to_session, security_headers
+from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
+                          security_headers)
 from web.throttle import Throttle
 from web.tokens import LinkTokens
 
@@ -45,7 +46,8 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     redis_namespace = redis_namespace or f"mybigmovie:{settings.database}"
     https = settings.site_url.startswith("https://")
     redis = Redis.from_url(settings.redis_url)
-    state = State({"throttle": Throttle(redis, f"{redis_namespace}:throttle")})
+    state = State({"throttle": Throttle(redis, f"{redis_namespace}:throttle"),
+                   "member_sessions": MemberSessions(redis, f"{redis_namespace}:member-sessions")})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

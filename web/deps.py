@@ -7,14 +7,14 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from commands.messages import Command
+from commands.messages import ChangePassword, Command, DeleteAccount, EndSessions, ResetPassword
 from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.account_mail import AccountMail
 from web.forms import parse_form
 from projections.read_side import ReadSide
-from web.security import session_user
+from web.security import SESSION_SEEN, session_user
 from web.throttle import Throttle
 from web.tokens import LinkTokens
 from projections.views import Credentials, Member
@@ -27,6 +27,9 @@ RecommenderDep = NamedDependency[Recommender]
 ThrottleDep = NamedDependency[Throttle]
 MailDep = NamedDependency[AccountMail]
 TokensDep = NamedDependency[LinkTokens]
+
+
+EVERYTHING = 2**62  # a position no copy of a member is as new as: read it again
 
 
 class LoginRequired(Exception):
@@ -62,7 +65,13 @@ async def _member(request: Request, reads: ReadsDep) -> Member | None:
     outlived its absolute lifetime or that an account event ended (log out everywhere, a new
     password, deletion: each moves the member's session epoch on)."""
     found = session_user(request)
-    member = await reads.member(found[0]) if found else None
+    member = None
+    if found:
+        # Their last command's position: a copy of them older than that is read again (read-your-writes).
+        seen = request.session.get(SESSION_SEEN)
+        member = await reads.member(found[0], at_least=seen if isinstance(seen, int) else 0)
+        if member is not None and member.session_epoch != found[1]:  # a kept copy may predate a new log-in
+            member = await reads.member(found[0], at_least=EVERYTHING)
     if member is not None and member.session_epoch == found[1]:
         return member
     if found or "session" in request.scope and request.session:
@@ -81,20 +90,32 @@ def require(member: Member | None) -> Member:
     return member
 
 
-async def send(services: Services, command: Command) -> None:
-    """Send a command, then wait (at most 2 s) until the read models show it: read-your-writes."""
+# Commands that move the member's session epoch: every session they had ends with them.
+ENDS_SESSIONS = (ChangePassword, ResetPassword, EndSessions, DeleteAccount)
+
+
+async def send(request: Request, services: Services, command: Command) -> int:
+    """Send a command, then wait (at most 2 s) until the read models show it: read-your-writes.
+    Returns the position of its last event (or of the stream's, when it changed nothing)."""
     position = await services.handlers.handle(command)
     if position:
         await services.projector.wait_until(position, timeout=2)
+    if user_id := getattr(command, "user_id", None):
+        services.reads.forget(user_id)
+        if isinstance(command, ENDS_SESSIONS):
+            app = request.app
+            await app.state.member_sessions.end_all(user_id, app.stores.get("sessions"))
+    return position
 
 
 async def submit(request: Request, services: Services, member: Member, form_type: type,
                  command: Callable[[Any, str], Command]) -> str | None:
     """A member's form turned into a command and sent; the domain's objection in words, or None."""
     try:
-        await send(services, command(await parse_form(request, form_type), member.user_id))
+        position = await send(request, services, command(await parse_form(request, form_type), member.user_id))
     except DomainError as problem:
         return str(problem)
+    request.session[SESSION_SEEN] = position  # whichever web process serves their next page shows it
     return None
 
 

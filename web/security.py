@@ -15,13 +15,17 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.response import Response
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, Scope, ScopeSession
+from litestar.stores.base import Store
 from litestar.utils.dataclass import extract_dataclass_items
+from redis.asyncio import Redis
 
 _ROTATE = "mybigmovie.rotate_session"
 _KNOWN_ID = "mybigmovie.known_session_id"
 _NEW_ID = "mybigmovie.new_session_id"
+_LOADED = "mybigmovie.loaded_session"
 
 SESSION_USER, SESSION_EPOCH, SESSION_SINCE, SESSION_CSRF = "user_id", "epoch", "since", "csrf"
+SESSION_SEEN = "seen"  # the log position of the member's last command (web.deps)
 IDLE_SECONDS = 7 * 24 * 3600  # a session unused this long ends (the store's expiry, renewed on use)
 ABSOLUTE_SECONDS = 30 * 24 * 3600  # and any session ends this long after log-in, used or not
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -85,15 +89,17 @@ def rotate_session(request: Request) -> None:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Litestar's server-side sessions with three changes that close session fixation and waste:
+    """Litestar's server-side sessions with four changes that close session fixation and waste:
     an id the store does not know is never adopted, the id changes when asked (log-in, log-out),
-    and a visitor with nothing in their session gets no session at all."""
+    a visitor with nothing in their session gets no session at all, and a session read and left
+    unchanged is not written back (reading it renewed its expiry: ``renew_on_access``)."""
 
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
         if session_id := connection.cookies.get(self.config.key):
             data = await self.get(session_id, store=self.config.get_store_from_app(connection.scope["app"]))
             if data is not None:
                 connection.scope[_KNOWN_ID] = session_id  # type: ignore[typeddict-unknown-key]
+                connection.scope[_LOADED] = data  # type: ignore[typeddict-unknown-key]
                 return self.deserialize_data(data)
         return {}
 
@@ -120,13 +126,39 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 headers.add("Set-Cookie", gone.to_header(header=""))
             return
         session_id = self.get_session_id(connection)
-        await self.set(session_id, self.serialize_data(scope_session, connection.scope), store=store)
+        data = self.serialize_data(scope_session, connection.scope)
+        if not (session_id == known and data == scope.get(_LOADED)):
+            await self.set(session_id, data, store=store)
+            if session_id != known and isinstance(user_id := scope_session.get(SESSION_USER), str):
+                await scope["app"].state.member_sessions.add(user_id, session_id)
         headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header=""))
+
+
+class MemberSessions:
+    """The sessions each member has logged in with, so that an account event ending them (a new
+    password, "log out everywhere", deletion) deletes them from the store at once: no web process
+    serves another page on them, whatever copy of the member it keeps in memory. (The session epoch
+    checked on every page ends them too, as soon as a process reads the member again.)"""
+
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self.redis, self.namespace = redis, namespace
+
+    async def add(self, user_id: str, session_id: str) -> None:
+        key = f"{self.namespace}:{user_id}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await pipe.sadd(key, session_id).expire(key, ABSOLUTE_SECONDS).execute()
+
+    async def end_all(self, user_id: str, store: Store) -> None:
+        key = f"{self.namespace}:{user_id}"
+        for session_id in await self.redis.smembers(key):
+            await store.delete(session_id.decode() if isinstance(session_id, bytes) else session_id)
+        await self.redis.delete(key)
 
 
 @dataclass
 class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend  # type: ignore[assignment]
+    renew_on_access: bool = True  # the idle expiry moves on as the session is read
 
 
 def security_headers(https: bool):

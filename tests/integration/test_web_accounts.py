@@ -287,7 +287,7 @@ async def test_behind_https_the_cookies_are_host_only_and_secure(web_services, m
 async def test_a_password_reset_works_once_and_ends_every_session(site, web_services, mongo_url):
     # given a member logged in on two devices
     await join(site, "ann@example.org")
-    async with web_client(web_services.settings, mongo_url, inbox=site.inbox) as other_device:
+    async with web_client(web_services.settings, mongo_url, inbox=site.inbox, another_process_of=site) as other_device:
         await log_in(other_device, "ann@example.org")
         assert (await other_device.get("/me")).status_code == 200
         await log_out(site)
@@ -313,8 +313,9 @@ async def test_a_password_reset_works_once_and_ends_every_session(site, web_serv
 
 async def test_changing_the_password_asks_for_the_current_one_and_ends_other_sessions(site, web_services, mongo_url):
     await join(site, "ann@example.org")
-    async with web_client(web_services.settings, mongo_url) as other_device:
+    async with web_client(web_services.settings, mongo_url, another_process_of=site) as other_device:
         await log_in(other_device, "ann@example.org")
+        assert (await other_device.get("/me")).status_code == 200
         wrong = await account_form(site, "/me/password", current_password="not it at all", password="new password 1")
         assert wrong.status_code == 422 and "not your current password" in wrong.text
         changed = await account_form(site, "/me/password", current_password=PASSWORD, password="new password 1")
@@ -327,8 +328,9 @@ async def test_changing_the_password_asks_for_the_current_one_and_ends_other_ses
 
 async def test_log_out_everywhere_ends_every_session(site, web_services, mongo_url):
     await join(site, "ann@example.org")
-    async with web_client(web_services.settings, mongo_url) as other_device:
+    async with web_client(web_services.settings, mongo_url, another_process_of=site) as other_device:
         await log_in(other_device, "ann@example.org")
+        assert (await other_device.get("/me")).status_code == 200  # that process now keeps Ann in memory
         response = await account_form(site, "/me/sessions/end")
         assert response.status_code == 303 and session_id(site) is None
         assert (await other_device.get("/me")).status_code == 303

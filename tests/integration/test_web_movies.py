@@ -7,7 +7,7 @@ import re
 
 from domain.accounts import stream_for
 from tests.integration.web_harness import (catalog, csrf_token, form, join, movie_site, titles,  # noqa: F401
-                                           web_services)
+                                           web_client, web_services)
 
 BY_DAMPED_MEAN = ["The Godfather", "Alien", "Toy Story", "Heat", "Obscure Gem", "Clueless"]
 
@@ -70,6 +70,19 @@ async def test_rating_with_htmx_answers_with_the_widget_and_tells_the_lists(movi
     # the list the page then asks for shows it too
     refreshed = await movie_site.get("/movies", headers={"HX-Request": "true"})
     assert "3 of 5 stars" in refreshed.text
+
+
+async def test_a_rating_shows_at_once_in_another_web_process_that_kept_the_member(movie_site, web_services,
+                                                                                 mongo_url):
+    await join(movie_site, "ann@example.org")
+    async with web_client(web_services.settings, mongo_url, another_process_of=movie_site) as other:
+        other.cookies.update(movie_site.cookies)  # the same browser, its next request served by another process
+        assert "not rated" in (await other.get("/movies/5")).text  # which now keeps Ann in memory
+        page = await movie_site.get("/movies/5")
+        fields = form(page.text, "/movies/5/rating") | {"rating": "3"}
+        assert (await movie_site.post("/movies/5/rating", data=fields, headers=htmx(page.text))).status_code == 200
+        other.cookies.update(movie_site.cookies)
+        assert "3 of 5 stars" in (await other.get("/movies/5")).text  # at once: no waiting for it to notice
 
 
 async def test_a_form_submitted_twice_rates_once(movie_site, web_services):

@@ -63,17 +63,22 @@ async def seed(services: bootstrap.Services, events: list[e.Event]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def web_client(settings: Settings, mongo_url: str, base_url: str = "http://127.0.0.1", inbox=None):
+async def web_client(settings: Settings, mongo_url: str, base_url: str = "http://127.0.0.1", inbox=None,
+                     another_process_of=None):
     """The app with services of its own on the same database (the test client runs it in an event
     loop of its own, and a Mongo client belongs to one loop), and Redis keys of its own (removed after).
-    ``inbox`` (the SMTP server the settings point at) is kept on the client for ``join``."""
-    namespace = f"mbm-test-{uuid.uuid4().hex[:10]}"
+    ``inbox`` (the SMTP server the settings point at) is kept on the client for ``join``. With
+    ``another_process_of`` (a client), the app is another web process of that client's site: the same
+    Redis keys (sessions, throttles), its own memory."""
+    namespace = another_process_of.namespace if another_process_of else f"mbm-test-{uuid.uuid4().hex[:10]}"
     app = create_app(lambda: bootstrap.services(settings, mongo_url), settings, redis_namespace=namespace)
     async with AsyncTestClient(app, base_url=base_url) as client:
         client.follow_redirects = False  # see each 303 as a browser gets it
         client.inbox = inbox
         client.namespace = namespace
         yield client
+    if another_process_of:
+        return
     async with redis.from_url(REDIS_URL) as connection:
         async for key in connection.scan_iter(f"{namespace}:*"):
             await connection.delete(key)

@@ -70,7 +70,7 @@ class AccountsController(Controller):
                              display_name=form.display_name)
             started = time.monotonic()
             try:  # read-your-writes: a log-in right after is told to confirm the address, not "no account"
-                await send(services, command)
+                await send(request, services, command)
                 message = mail.verify(email, form.display_name.strip(), new_user_id(command.command_id, email), 1)
             except EmailTaken:  # told to the address's owner, never to whoever typed it
                 found = await reads.credentials(email)
@@ -92,7 +92,7 @@ class AccountsController(Controller):
         try:
             form = await parse_form(request, LinkForm)
             link = tokens.read("verify", form.token)
-            await send(services, VerifyEmail(command_id=str(form.command_id), user_id=str(link["u"]),
+            await send(request, services, VerifyEmail(command_id=str(form.command_id), user_id=str(link["u"]),
                                              email_version=int(link["v"])))
         except DomainError as problem:
             return bad_link(request, str(problem), "/account/verify/resend")
@@ -169,7 +169,7 @@ class AccountsController(Controller):
         try:
             form = await parse_form(request, NewPasswordForm)
             link = tokens.read("reset", form.token)
-            await send(services, ResetPassword(command_id=str(form.command_id), user_id=str(link["u"]),
+            await send(request, services, ResetPassword(command_id=str(form.command_id), user_id=str(link["u"]),
                                                password=form.password, password_version=int(link["v"])))
         except DomainError as problem:
             return bad_link(request, str(problem), "/password/forgot")

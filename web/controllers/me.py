@@ -50,7 +50,7 @@ class MeController(Controller):
         try:
             form = await parse_form(request, ChangePasswordForm)
             await _check_password(request, reads, services, throttle, member, form.current_password)
-            await send(services, ChangePassword(command_id=str(form.command_id), user_id=member.user_id,
+            await send(request, services, ChangePassword(command_id=str(form.command_id), user_id=member.user_id,
                                                 password=form.password))
         except DomainError as problem:
             return _account_page(request, member, error=str(problem))
@@ -94,7 +94,7 @@ class MeController(Controller):
             form = await parse_form(request, LinkForm)
             link = tokens.read("change-email", form.token)
             before = await reads.member(str(link["u"]))
-            await send(services, ChangeEmail(command_id=str(form.command_id), user_id=str(link["u"]),
+            await send(request, services, ChangeEmail(command_id=str(form.command_id), user_id=str(link["u"]),
                                              new_email=str(link["e"]), email_version=int(link["v"])))
         except EmailTaken:
             return bad_link(request, "That address is already used by another account.", "/me/account")
@@ -110,7 +110,7 @@ class MeController(Controller):
     async def end_sessions(self, request: Request, services: ServicesDep, member: MemberDep) -> Response:
         member = require(member)
         form = await parse_form(request, CommandForm)
-        await send(services, EndSessions(command_id=str(form.command_id), user_id=member.user_id))
+        await send(request, services, EndSessions(command_id=str(form.command_id), user_id=member.user_id))
         response = reload_at(request, "/login?notice=ended")
         end_session(request, response)
         return response
@@ -123,7 +123,7 @@ class MeController(Controller):
             form = await parse_form(request, DeleteAccountForm)
             await _check_password(request, reads, services, throttle, member, form.current_password)
             farewell = mail.account_deleted(member.email, member.display_name, form.ratings == "keep")  # before the key goes
-            await send(services, DeleteAccount(command_id=str(form.command_id), user_id=member.user_id,
+            await send(request, services, DeleteAccount(command_id=str(form.command_id), user_id=member.user_id,
                                                keep_ratings=form.ratings == "keep"))
         except DomainError as problem:
             return _account_page(request, member, error=str(problem))
