@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from pathlib import Path
 from typing import AsyncContextManager, AsyncIterator, Callable
 
@@ -57,6 +58,10 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                                                  settings.site_url)
             app.state.recommender = Recommender(services.settings.model_dir)
             await services.reads.catalog.refresh()  # the catalog in memory now, not on the first visitor's page
+            # The catalog is a million long-lived objects: out of the collector's reach, a full
+            # collection no longer walks them all in the middle of somebody's page.
+            gc.collect()
+            gc.freeze()
             task = asyncio.create_task(services.projector.run_forever(poll_seconds=0.5)) if run_projector else None
             try:
                 yield
