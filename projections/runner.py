@@ -148,7 +148,7 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
         lanes[projection.name] = Lane(projection, generation, Batch(projection, collection, private),
                                       generation.checkpoint)
     done: dict[str, Generation] = {}
-    head = await store.head()
+    head = await store.head() if progress or not lanes else 0  # a live cycle does without the round trip
     # Events since the last flush, kept to fold again after a conflict; private batches have none.
     refoldable = any(not lane.batch.private for lane in lanes.values())
     unflushed: list[Recorded] = []
@@ -169,7 +169,10 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
     after = min((lane.start for lane in lanes.values()), default=head)
     next_page = asyncio.ensure_future(store.read_all(after=after, limit=page_size))
     while lanes and (page := await next_page):
-        next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size))
+        # The next page is asked for while this one folds; after a short page the log's end is
+        # reached (what came meanwhile is the next cycle's), and a live cycle saves the round trip.
+        next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size)
+                                          if len(page) == page_size else _nothing())
         for lane in lanes.values():
             await lane.batch.fold(lane.new(page))
         unflushed += page if refoldable else page[-1:]
@@ -182,6 +185,10 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
     if unflushed and lanes:
         await commit()
     return done | {name: lane.generation for name, lane in lanes.items()}
+
+
+async def _nothing() -> list[Recorded]:
+    return []
 
 
 async def _flush(batch: Batch, unflushed: list[Recorded], attempts: int = 5) -> None:
