@@ -63,6 +63,7 @@ class Recommender:
         # pays one fold-in and one pass over the catalog, not one per page. Bounded in bytes.
         self._scored: OrderedDict[tuple[str, frozenset], np.ndarray] = OrderedDict()
         self._scored_bytes = 0
+        self._ranked: dict[tuple, list[int]] = {}  # a pool's order for a member, by the same kind of key
 
     def model(self) -> Model | None:
         return self._holder.get()
@@ -112,8 +113,13 @@ class Recommender:
         ties keep the order of ``ids``, and titles the model does not know come last."""
         if (model := self.model()) is None:
             return None
-        items = [show_item_id(show) for show in ids] if shows else ids
-        return np.argsort(-self._scores_of(model, ratings, items), kind="stable").tolist()
+        key = (model.version, frozenset(ratings.items()), tuple(ids), shows)
+        if (order := self._ranked.get(key)) is None:
+            items = [show_item_id(show) for show in ids] if shows else ids
+            order = self._ranked[key] = np.argsort(-self._scores_of(model, ratings, items), kind="stable").tolist()
+            if len(self._ranked) > 256:  # the pools members page through; a few KB each
+                self._ranked.pop(next(iter(self._ranked)))
+        return order
 
     def _scores_of(self, model: Model, ratings: Ratings, ids: list[int]) -> np.ndarray:
         index = model.item_index(np.asarray(ids, dtype=model.item_ids.dtype))

@@ -19,9 +19,8 @@ async def show_page(reads: ReadSide, recommender: Recommender, member: Member | 
     start = (page - 1) * PAGE_SIZE
     if member and taste_of(member) and start < POOL and recommender.available:
         pool = await reads.shows(limit=POOL)
-        ranked = _rank(recommender, member, pool, shows=True)
-        if ranked is not None:
-            window = ranked[start:start + PAGE_SIZE + 1]
+        window = _rank(recommender, member, pool, start, PAGE_SIZE + 1, shows=True)
+        if window is not None:
             return MoviePage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE or len(pool) == POOL, True)
     found = await reads.shows(skip=start, limit=PAGE_SIZE + 1)
     return MoviePage(found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, False)
@@ -48,9 +47,8 @@ async def movie_page(reads: ReadSide, recommender: Recommender, member: Member |
     start = (page - 1) * PAGE_SIZE
     if member and start < POOL and recommender.available:
         pool = await reads.popular_movies(where, exclude, limit=POOL)
-        ranked = _rank(recommender, member, pool)
-        if ranked is not None:
-            window = ranked[start:start + PAGE_SIZE + 1]
+        window = _rank(recommender, member, pool, start, PAGE_SIZE + 1)
+        if window is not None:
             more = len(window) > PAGE_SIZE or len(pool) == POOL
             return MoviePage(window[:PAGE_SIZE], page, more, True)
     found = await reads.popular_movies(where, exclude, skip=start, limit=PAGE_SIZE + 1)
@@ -106,7 +104,9 @@ def taste_of(member: Member) -> dict[int, float]:
     return taste(member.ratings, member.show_ratings, member.episode_ratings)
 
 
-def _rank(recommender: Recommender, member: Member, pool: list[Title], shows: bool = False) -> list[Title] | None:
-    """``pool`` (most popular first) in the member's order; popularity breaks ties."""
+def _rank(recommender: Recommender, member: Member, pool: list[Title], start: int, count: int,
+          shows: bool = False) -> list[Title] | None:
+    """``count`` titles from ``start`` of ``pool`` (most popular first) in the member's order;
+    popularity breaks ties. None without a model."""
     order = recommender.ranked(taste_of(member), [t.id for t in pool], shows=shows) if pool else None
-    return None if order is None else [pool[i] for i in order]
+    return None if order is None else [pool[i] for i in order[start:start + count]]

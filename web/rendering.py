@@ -38,14 +38,25 @@ def environment() -> Environment:
     return env
 
 
+NO_HOLES = {"csrf": "", "back": "", "back_query": "", "rank": ""}  # for fragments without per-request values
+_HOLES = "mybigmovie.page_holes"
+
+
 def install_widgets(env: Environment, fragments: Fragments) -> None:
     """The globals that render the lists' cards and rating widgets through ``fragments``: the
     template for what they show, the cache for the cost (see web/fragments.py)."""
 
     def holes(context: Context, rank: int | None = None) -> dict[str, str]:
         back = context.get("back") or request_path(context["request"])
-        return {"csrf": context.call(context.resolve("csrf_token")), "back": back,
-                "back_query": env.filters["urlencode"](back), "rank": "" if rank is None else str(rank)}
+        # The same for every card of a page: worked out once per request and kept in its scope.
+        scope = getattr(context["request"], "scope", None)
+        page = scope.get(_HOLES) if scope is not None else None
+        if page is None or page["back"] != back:
+            page = {"csrf": context.call(context.resolve("csrf_token")), "back": back,
+                    "back_query": env.filters["urlencode"](back)}
+            if scope is not None:
+                scope[_HOLES] = page
+        return {**page, "rank": "" if rank is None else str(rank)}
 
     @pass_context
     def movie_card(context: Context, movie: Title, rank: int) -> Markup:
@@ -71,8 +82,12 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
         return fragments.render("partials/show_rating.html", (show_id, episode, current, bool(member)), variables,
                                 holes(context))
 
+    def rated_row(movie: Title, rating: float) -> Markup:
+        return fragments.render("partials/rated_row.html", (movie, rating), {"movie": movie, "rating": rating},
+                                NO_HOLES)
+
     env.globals.update(
-        movie_card=movie_card, movie_actions=movie_actions,
+        movie_card=movie_card, movie_actions=movie_actions, rated_row=rated_row,
         show_stars=pass_context(lambda context, show, error=None: rating_widget(context, show.id, None, error)),
         episode_stars=pass_context(lambda context, show, episode: rating_widget(context, show.id, episode, None)))
 

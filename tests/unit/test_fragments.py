@@ -115,3 +115,12 @@ def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used():
     assert len(fragments) == 3
     kept = {key for _, key in fragments._split}
     assert kept == {movies[0], movies[2], movies[3]}  # M1, the least recently used, went
+
+
+@settings(max_examples=100, deadline=None)
+@given(movie=titles, rating=st.sampled_from(HALF_STARS))
+def test_a_cached_rated_row_is_the_templates_row(movie, rating):
+    env = environment()
+    for _ in range(2):
+        cached = env.from_string("{{ rated_row(movie, rating) }}").render(movie=movie, rating=rating)
+        assert cached == direct(env, "partials/rated_row.html", movie=movie, rating=rating)
