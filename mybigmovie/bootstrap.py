@@ -83,9 +83,14 @@ def _running_server_url(lock) -> str:
     raise RuntimeError("another mybigmovie process holds var/db but published no server URL")
 
 
+MONGODB_TIMEOUT_MS = 5000
+
+
 @contextlib.asynccontextmanager
 async def services(settings: Settings, mongodb_url: str) -> AsyncIterator[Services]:
-    client = AsyncMongoClient(mongodb_url, tz_aware=True)
+    # A database that does not answer fails an operation within seconds (a page gets a 503),
+    # not after PyMongo's default 30 s; a replica set's election takes about as long as this allows.
+    client = AsyncMongoClient(mongodb_url, tz_aware=True, serverSelectionTimeoutMS=MONGODB_TIMEOUT_MS)
     try:
         database = client[settings.database]
         store = MongoEventStore(database)

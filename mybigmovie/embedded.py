@@ -29,9 +29,10 @@ class EmbeddedMongo:
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
-    def start(self, timeout: float = 30.0) -> str:
+    def start(self, timeout: float = 30.0, port: int = 0) -> str:
+        """Start the server (on ``port``, else a free one) and wait until it answers; its URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = port or _free_port()
         command = [_executable(), "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
                    "-p", str(self.port), "--log-file", str(self.log_file),
                    "--pid-file", str(self.data_dir / f"nx-27017-{self.port}.pid")]

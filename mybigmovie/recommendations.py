@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -170,13 +170,18 @@ class Recommender:
         return [item for item, _ in ranking.similar(model, movie_id, k)] or None
 
 
-def _when(version: str) -> str:
-    """ " on 25 Nov 2026" from a model version like "20261125T153000123456Z" ("" if not a date)."""
+def trained_at(version: str) -> datetime | None:
+    """When a model was trained, from its version ("20261125T153000123456Z", UTC); None if not a date."""
     try:
-        trained = datetime.strptime(version[:15], "%Y%m%dT%H%M%S")
+        return datetime.strptime(version[:15], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
     except ValueError:
-        return ""
-    return f" on {trained.day} {trained:%b %Y}"
+        return None
+
+
+def _when(version: str) -> str:
+    """ " on 25 Nov 2026" from a model version ("" if not a date)."""
+    trained = trained_at(version)
+    return f" on {trained.day} {trained:%b %Y}" if trained else ""
 
 
 @dataclass(frozen=True)

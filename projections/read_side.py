@@ -51,6 +51,10 @@ class ReadSide:
         memory (``MemberCache``) and read again when older than position ``at_least``."""
         return await self.members.get(user_id, lambda: self._member(user_id), at_least)
 
+    async def ping(self) -> None:
+        """Raises unless the database answers (the readiness probe)."""
+        await self.registry.database.command("ping")
+
     def forget(self, user_id: str) -> None:
         """This process's copy of the member is out of date (after their command)."""
         self.members.forget(user_id)

@@ -28,6 +28,7 @@ from web.deps import dependencies
 from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
+from web.controllers.health import HealthController
 from web.controllers.me import MeController
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
@@ -46,8 +47,9 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     Redis never share a session or a throttle count."""
     redis_namespace = redis_namespace or f"mybigmovie:{settings.database}"
     https = settings.site_url.startswith("https://")
-    redis = Redis.from_url(settings.redis_url)
-    state = State({"throttle": Throttle(redis, f"{redis_namespace}:throttle"),
+    # Time-outs, so a Redis that stops answering costs a page a 503 within seconds, not a hang.
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    state = State({"redis": redis, "throttle": Throttle(redis, f"{redis_namespace}:throttle"),
                    "member_sessions": MemberSessions(redis, f"{redis_namespace}:member-sessions")})
 
     @contextlib.asynccontextmanager
@@ -76,6 +78,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                                      httponly=True, samesite="lax", max_age=IDLE_SECONDS, exclude=["^/static/"])
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
+                        HealthController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],

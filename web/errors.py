@@ -15,6 +15,9 @@ from litestar.params import PathParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
 from domain.errors import DomainError
 from mybigmovie.passwords import Overloaded
 from web.deps import LoginRequired
@@ -91,6 +94,18 @@ def server_error(request: Request, exc: Exception) -> Response:
     return _error(request, 500)
 
 
+def unavailable(request: Request, exc: Exception) -> Response:
+    """MongoDB or Redis does not answer: say so, and let the browser try again; the next request
+    that finds it back is served as usual."""
+    log.warning("a dependency is unavailable on %s %s: %s: %s", request.method, request.url.path,
+                type(exc).__name__, str(exc)[:300])
+    sent = " What you just sent may not have been saved: sending it again is safe." if request.method != "GET" else ""
+    response = _error(request, 503, f"Part of the site is not answering right now. Please try again in a few "
+                                    f"seconds.{sent}")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def overloaded(request: Request, exc: Overloaded) -> Response:
     response = _error(request, 503)
     response.headers["Retry-After"] = "2"
@@ -98,4 +113,6 @@ def overloaded(request: Request, exc: Overloaded) -> Response:
 
 
 handlers = {Overloaded: overloaded, HTTPException: http_error, DomainError: domain_error, LoginRequired: login_required,
+            # MongoDB (no server to select, a connection lost) or Redis (refused, timed out) down
+            ConnectionFailure: unavailable, RedisConnectionError: unavailable, RedisTimeoutError: unavailable,
             500: server_error}

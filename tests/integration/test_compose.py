@@ -30,6 +30,9 @@ def test_compose_runs_mongodb_as_a_replica_set_and_every_part_of_the_site():
         environment = {**compose["x-app"]["environment"], **services[name].get("environment", {})}
         assert "replicaSet=rs0" in environment["MONGODB_URL"]
         assert environment["SMTP_HOST"] == "mail"
+    # the web service is healthy while it can serve pages: its readiness probe, at the port it serves
+    probe = " ".join(services["web"]["healthcheck"]["test"])
+    assert "/readyz" in probe and f":{services['web']['ports'][0].split(':')[-1]}/" in probe
 
 
 def test_the_image_copies_every_package_the_services_import():
