@@ -88,10 +88,13 @@ class Registry:
         self._indexed.discard(collection)
         return Generation(name, collection, 0)
 
-    async def switch(self, built: Generation) -> str:
-        """Make ``built`` serve; return the collection it replaced."""
+    async def switch(self, built: Generation) -> str | None:
+        """Make ``built`` serve; return the collection it replaced. None, and nothing changed, when
+        the serving generation has meanwhile been carried past ``built``'s checkpoint by a live runner:
+        switching then would serve a read model behind what a member was told is done (the caller
+        catches ``built`` up and tries again)."""
         old = await self.active(built.name)
-        await self._pointers.update_one(
-            {"_id": built.name}, {"$set": {"collection": built.collection, "checkpoint": built.checkpoint}}
-        )
-        return old.collection
+        result = await self._pointers.update_one(
+            {"_id": built.name, "collection": old.collection, "checkpoint": {"$lte": built.checkpoint}},
+            {"$set": {"collection": built.collection, "checkpoint": built.checkpoint}})
+        return old.collection if result.matched_count == 1 else None

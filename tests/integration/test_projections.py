@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -194,3 +195,17 @@ async def test_a_runner_makes_each_collections_indexes_once_not_on_every_run(sto
     await catch_up(store, registry, [projection])
     # then each collection got its indexes exactly once
     assert projection.made == ["every_event_once__1", "every_event_once__2"]
+
+
+async def test_a_switch_never_moves_a_read_model_back_behind_what_the_live_runner_reached(database):
+    # (found by tests/integration/test_chaos_log.py: between a replay's last catch-up and its switch,
+    # the live runner carried the old generation a few events further, and the switch moved it back)
+    registry = Registry(database)
+    old = await registry.active("user_profiles")
+    built = dataclasses.replace(await registry.next_generation("user_profiles"), checkpoint=8)
+    assert await registry.save_checkpoint(old, 10)  # the live runner got to 10 meanwhile
+    assert await registry.switch(built) is None  # refused: the old generation still serves, at 10
+    assert await registry.active("user_profiles") == dataclasses.replace(old, checkpoint=10)
+    caught_up = dataclasses.replace(built, checkpoint=10)
+    assert await registry.switch(caught_up) == old.collection
+    assert await registry.active("user_profiles") == caught_up
