@@ -15,6 +15,7 @@ BENCHES = {
     "catalog": (["bench.catalog_bench"], ["bench.catalog_bench"]),
     "recommender": (["bench.recommender_eval", "--scale"], ["bench.recommender_eval", "--quick"]),
     "web": (["bench.web_bench"], ["bench.web_bench", "--seconds", "3"]),
+    "picks e-mails under chaos": (["bench.mail_soak", "--scale", "5"], ["bench.mail_soak", "--scale", "2"]),
 }
 
 

@@ -52,10 +52,11 @@ class CommandHandlers:
             m.SignUp: self._sign_up, m.VerifyEmail: self._verify_email, m.ResetPassword: self._reset_password,
             m.ChangePassword: self._change_password, m.ChangeEmail: self._change_email,
             m.EndSessions: self._end_sessions, m.DeleteAccount: self._delete_account,
+            m.ChangeEmailPreferences: self._change_email_preferences,
             m.RateMovie: self._rate_movie, m.RemoveMovieRating: self._remove_movie_rating,
             m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
             m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
-            m.RecordPicksEmailed: self._record_picks_emailed}
+            m.SetOperatorRole: self._set_operator_role}
         self._folded: dict[str, Folded] = {}
 
     async def handle(self, command: m.Command) -> int:
@@ -123,6 +124,9 @@ class CommandHandlers:
         await self.keyring.shred(c.user_id)
         return await self._run(c, c.user_id, lambda a, s: accounts.delete_account(a, s, c.keep_ratings))
 
+    async def _change_email_preferences(self, c: m.ChangeEmailPreferences) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.change_email_preferences(a, s, c.weekly, c.shows))
+
     # --- ratings and lists ---------------------------------------------------------------------
 
     async def _rate_movie(self, c: m.RateMovie) -> int:
@@ -150,8 +154,8 @@ class CommandHandlers:
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_episode(
             a, s, c.show_id, c.season, c.episode, c.rating, exists))
 
-    async def _record_picks_emailed(self, c: m.RecordPicksEmailed) -> int:
-        return await self._run(c, c.user_id, lambda a, s: accounts.record_picks_emailed(a, s, c.occasion, c.movie_ids))
+    async def _set_operator_role(self, c: m.SetOperatorRole) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.set_operator(a, s, c.operator))
 
     # --- the loop every handler shares -----------------------------------------------------------
 

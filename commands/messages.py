@@ -59,6 +59,14 @@ class DeleteAccount(Command, frozen=True, kw_only=True):
     keep_ratings: bool
 
 
+class ChangeEmailPreferences(Command, frozen=True, kw_only=True):
+    """None keeps a choice as it is (the one-click unsubscribe sends ``weekly=False`` only)."""
+
+    user_id: str
+    weekly: bool | None = None
+    shows: bool | None = None
+
+
 class RateMovie(Command, frozen=True, kw_only=True):
     user_id: str
     movie_id: int
@@ -96,7 +104,6 @@ class RateEpisode(Command, frozen=True, kw_only=True):
     rating: float
 
 
-class RecordPicksEmailed(Command, frozen=True, kw_only=True):
+class SetOperatorRole(Command, frozen=True, kw_only=True):
     user_id: str
-    occasion: str
-    movie_ids: tuple[int, ...]
+    operator: bool

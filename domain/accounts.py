@@ -77,6 +77,9 @@ class Account:
     not_interested: set[int] = field(default_factory=set)
     show_ratings: set[int] = field(default_factory=set)
     episode_ratings: set[tuple[int, int, int]] = field(default_factory=set)
+    weekly_email: bool = True  # the weekly picks e-mail (the welcome e-mail goes out regardless)
+    email_shows: bool = True  # TV shows among the picks
+    operator: bool = False  # may use the operator page
 
     @classmethod
     def from_events(cls, user_id: str, history: Iterable[e.Event]) -> "Account":
@@ -103,7 +106,13 @@ class Account:
             case e.PasswordChanged():
                 self.password_version += 1
             case e.AccountDeleted():
-                self.deleted = True
+                self.deleted, self.operator = True, False
+            case e.OperatorRoleGranted():
+                self.operator = True
+            case e.OperatorRoleRevoked():
+                self.operator = False
+            case e.EmailPreferencesChanged():
+                self.weekly_email, self.email_shows = event.weekly, event.shows
             case e.MovieRated() | e.MovieRatingChanged():
                 self.ratings[event.movie_id] = event.rating
             case e.MovieRatingRemoved():
@@ -203,6 +212,28 @@ def delete_account(account: Account, stamp: Stamp, keep_ratings: bool) -> list[e
     return events
 
 
+def change_email_preferences(account: Account, stamp: Stamp, weekly: bool | None = None,
+                             shows: bool | None = None) -> list[e.Event]:
+    """The member's e-mail choices; None keeps that choice as it is. Nothing is recorded when nothing
+    changes, so unsubscribing twice is unsubscribing once. Open to an account whose address is not
+    confirmed yet: saying "no more e-mail" must never need more than the account itself."""
+    _check_account(account)
+    wanted = (account.weekly_email if weekly is None else weekly, account.email_shows if shows is None else shows)
+    if wanted == (account.weekly_email, account.email_shows):
+        return []
+    return [e.EmailPreferencesChanged(**stamp.meta(0), user_id=account.user_id, weekly=wanted[0], shows=wanted[1])]
+
+
+def set_operator(account: Account, stamp: Stamp, operator: bool) -> list[e.Event]:
+    """Grant or revoke the operator role (nothing to record when the member already has it so)."""
+    if operator:
+        _check_member(account)
+    if account.operator == operator:
+        return []
+    kind = e.OperatorRoleGranted if operator else e.OperatorRoleRevoked
+    return [kind(**stamp.meta(0), user_id=account.user_id)]
+
+
 def rate_movie(account: Account, stamp: Stamp, movie_id: int, rating: float, movie_exists: bool) -> list[e.Event]:
     _check_member(account)
     rating = check_rating(rating)
@@ -265,11 +296,6 @@ def rate_episode(account: Account, stamp: Stamp, show_id: int, season: int, epis
         raise UnknownTitle(f"Show {show_id} has no season {season} episode {episode}.")
     return [e.EpisodeRated(**stamp.meta(0), user_id=account.user_id, show_id=show_id, season=season,
                            episode=episode, rating=check_rating(rating))]
-
-
-def record_picks_emailed(account: Account, stamp: Stamp, occasion: str, movie_ids: tuple[int, ...]) -> list[e.Event]:
-    _check_member(account)
-    return [e.PicksEmailed(**stamp.meta(0), user_id=account.user_id, occasion=occasion, movie_ids=movie_ids)]
 
 
 def _check_account(account: Account) -> None:

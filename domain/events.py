@@ -89,6 +89,16 @@ class AccountDeleted(Event, frozen=True, kw_only=True, tag="account-deleted/1"):
     ratings_kept: bool
 
 
+class EmailPreferencesChanged(Event, frozen=True, kw_only=True, tag="email-preferences-changed/1"):
+    """What the member wants by e-mail: the weekly picks (``weekly``) and TV shows among them
+    (``shows``). Both are on until the first of these. Unsubscribing from an e-mail's link records
+    it with ``weekly`` off (and ``shows`` as it was)."""
+
+    user_id: str
+    weekly: bool
+    shows: bool
+
+
 # --- movie ratings and lists ----------------------------------------------------------------
 
 class MovieRated(Event, frozen=True, kw_only=True, tag="movie-rated/1"):
@@ -160,12 +170,80 @@ class EpisodeRatingRemoved(Event, frozen=True, kw_only=True, tag="episode-rating
 
 # --- e-mails -------------------------------------------------------------------------------
 
+# --- operators -----------------------------------------------------------------------------
+# Members who may see and work the operator page (/ops): granted and revoked from the CLI.
+
+class OperatorRoleGranted(Event, frozen=True, kw_only=True, tag="operator-role-granted/1"):
+    user_id: str
+
+
+class OperatorRoleRevoked(Event, frozen=True, kw_only=True, tag="operator-role-revoked/1"):
+    user_id: str
+
+
+# Every e-mail of picks is a *mailing* with a stream of its own (domain/mailings.py): planned in the log
+# before anything is sent (the outbox), claimed by one worker at a time, then recorded as sent, failed
+# or skipped. Older logs hold PicksEmailed in the member's own stream, with no mailing before it.
+
+class MailingPlanned(Event, frozen=True, kw_only=True, tag="mailing-planned/1"):
+    """Picks for ``occasion`` ("welcome" or an ISO week like "2026-W48") are to be e-mailed to the
+    member; every attempt sends the same ``message_id``."""
+
+    user_id: str
+    occasion: str
+    message_id: str
+
+
+class MailingClaimed(Event, frozen=True, kw_only=True, tag="mailing-claimed/1"):
+    """A worker's lease on sending the mailing until ``until``. The claim's version in the stream is
+    its fencing token: only the holder of the newest claim can record the outcome."""
+
+    user_id: str
+    occasion: str
+    attempt: int
+    worker: str
+    until: datetime
+
+
+class MailingFailed(Event, frozen=True, kw_only=True, tag="mailing-failed/1"):
+    """An attempt did not get the message accepted (the SMTP server refused or did not answer)."""
+
+    user_id: str
+    occasion: str
+    attempt: int
+    error: str
+
+
+class MailingSkipped(Event, frozen=True, kw_only=True, tag="mailing-skipped/1"):
+    """Nothing was sent, for good: the account is gone or unconfirmed, the member opted out, or
+    there was nothing left to pick."""
+
+    user_id: str
+    occasion: str
+    reason: str
+
+
 class PicksEmailed(Event, frozen=True, kw_only=True, tag="picks-emailed/1"):
-    """Five picks were e-mailed to the user; ``occasion`` is "welcome" or an ISO week ("2026-W48")."""
+    """The picks were accepted by the SMTP server for the user; ``occasion`` is "welcome" or an ISO week."""
 
     user_id: str
     occasion: str
     movie_ids: tuple[int, ...]
+    show_ids: tuple[int, ...] = ()
+
+
+class WeeklyRunStarted(Event, frozen=True, kw_only=True, tag="weekly-run-started/1"):
+    """The Monday run for ``week`` began (one per week: the first event of the week's own stream)."""
+
+    week: str
+    due_at: datetime
+
+
+class WeeklyRunPlanned(Event, frozen=True, kw_only=True, tag="weekly-run-planned/1"):
+    """Every member due a mailing for ``week`` has one planned in the log."""
+
+    week: str
+    mailings: int
 
 
 # --- catalog --------------------------------------------------------------------------------
@@ -303,6 +381,7 @@ AnyEvent = Union[
     EmailChanged,
     SessionsEnded,
     AccountDeleted,
+    EmailPreferencesChanged,
     MovieRated,
     MovieRatingChanged,
     MovieRatingRemoved,
@@ -314,7 +393,15 @@ AnyEvent = Union[
     EpisodeRated,
     ShowRatingRemoved,
     EpisodeRatingRemoved,
+    OperatorRoleGranted,
+    OperatorRoleRevoked,
+    MailingPlanned,
+    MailingClaimed,
+    MailingFailed,
+    MailingSkipped,
     PicksEmailed,
+    WeeklyRunStarted,
+    WeeklyRunPlanned,
     MovieListed,
     MovieMetadataCorrected,
     ShowListed,

@@ -21,6 +21,7 @@ from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
 from projections.hot_catalog import HotCatalog
+from projections.mailings import Mailings
 from projections.movies import Movies
 from projections.registry import Registry
 from projections.ratings_matrix import RatingsMatrixProjection
@@ -31,7 +32,7 @@ from projections.user_profiles import UserProfiles
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
-    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection()]
+    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), Mailings()]
 
 
 @dataclass

@@ -21,7 +21,7 @@ from mybigmovie.settings import load_settings  # noqa: E402
 
 # Modules that add their own verbs with register(subparsers); each handler is run(args, services).
 _PLUGINS = ("mybigmovie.cli_log", "mybigmovie.cli_catalog", "mybigmovie.cli_model", "mybigmovie.cli_serve",
-            "mybigmovie.cli_web")
+            "mybigmovie.cli_web", "mybigmovie.cli_queues", "mybigmovie.cli_operators")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from domain.accounts import Account
-from projections.read_side import ReadSide
-from projections.views import Title
 from recommender import ranking
 from recommender.artifact import ModelHolder
 from recommender.foldin import fold_in
@@ -182,32 +179,3 @@ def _when(version: str) -> str:
     """ " on 25 Nov 2026" from a model version ("" if not a date)."""
     trained = trained_at(version)
     return f" on {trained.day} {trained:%b %Y}" if trained else ""
-
-
-@dataclass(frozen=True)
-class Pick:
-    movie_id: int
-    title: str
-    year: int | None
-    reason: str  # one line: why this movie, for this member
-
-
-async def picks(reads: ReadSide, recommender: Recommender, account: Account, k: int) -> list[Pick]:
-    """The member's top ``k`` listed movies for an e-mail, leaving out what they rated or put aside."""
-    exclude = {*account.ratings, *account.not_seen, *account.not_interested}
-    ranked = recommender.top(account.ratings, 4 * k, exclude) if account.ratings else None
-    if ranked:
-        found = await reads.movies_by_id(ranked)
-        chosen = [found[i] for i in ranked if i in found][:k]
-    else:
-        chosen = await reads.popular_movies(exclude=exclude, limit=k)
-    return [Pick(m.id, m.title, m.year, await _reason(reads, recommender, account, m)) for m in chosen]
-
-
-async def _reason(reads: ReadSide, recommender: Recommender, account: Account, movie: Title) -> str:
-    because = recommender.because(account.ratings, movie.id, 1) if account.ratings else None
-    if because and (rated := await reads.movie(because[0])):
-        return f"Because you gave {rated.title} {account.ratings[because[0]]:g} stars."
-    if movie.rating_mean is None:
-        return "One of the most popular movies on the site."
-    return f"Rated {movie.rating_mean:.1f} out of 5 by {movie.rating_count:,} people."

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,14 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For names the client (MYBIGMOVIE_TRUSTED_PROXIES, comma-separated
     # addresses). None by default: the peer is the client, and a forwarded header is ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # How long a worker holds a mailing it is sending (MYBIGMOVIE_MAIL_LEASE_SECONDS): a worker that
+    # dies mid-send delays that e-mail by this much; the SMTP time-out is kept well inside it.
+    mail_lease_seconds: float = 120.0
+    queue_namespace: str = "mybigmovie"  # the workers' queues in Redis (MYBIGMOVIE_QUEUE_NAMESPACE)
+
+    @property
+    def mail_lease(self) -> timedelta:
+        return timedelta(seconds=self.mail_lease_seconds)
 
     @property
     def model_dir(self) -> Path:
@@ -51,6 +60,8 @@ def load_settings() -> Settings:
         site_url=os.environ.get("SITE_URL", f"http://{host}:{port}"),
         secret_key=os.environ.get("SECRET_KEY") or _local_secret(var_dir),
         web_processes=max(1, int(os.environ.get("MYBIGMOVIE_WEB_PROCESSES", "1"))),
+        queue_namespace=os.environ.get("MYBIGMOVIE_QUEUE_NAMESPACE", "mybigmovie"),
+        mail_lease_seconds=float(os.environ.get("MYBIGMOVIE_MAIL_LEASE_SECONDS", "120")),
         trusted_proxies=tuple(p.strip() for p in os.environ.get("MYBIGMOVIE_TRUSTED_PROXIES", "").split(",") if p.strip()),
     )
 

@@ -9,6 +9,7 @@ are opened with the member's key (``commands.keyring``); an erased member reads 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from itertools import islice
 from base64 import b64decode
 from typing import AsyncIterator, Iterable
@@ -19,6 +20,7 @@ from commands.keyring import Keyring
 from domain.events import Sealed
 from projections.catalog_port import MOVIES, SHOWS
 from projections.hot_catalog import HotCatalog
+from projections.mailings import NAME as MAILINGS, STATES as MAILING_STATES
 from projections.member_cache import MemberCache
 from projections.registry import Registry
 from projections.search import search
@@ -85,11 +87,40 @@ class ReadSide:
         async for profile in (await self._profiles()).find({"verified": True}, projection={"_id": 1}):
             yield profile["_id"]
 
+    async def operators(self) -> list[Member]:
+        """Every member holding the operator role."""
+        found = []
+        async for doc in (await self._profiles()).find({"operator": True}, projection={"_id": 1}):
+            if (member := await self.member(doc["_id"])) is not None:
+                found.append(member)
+        return found
+
     async def members_show_ratings(self) -> AsyncIterator[tuple[str, dict[int, float], dict[str, float]]]:
         """(user id, show ratings, episode ratings) of every member who rated a show or an episode."""
         query = {"$or": [{"counts.show_ratings": {"$gt": 0}}, {"counts.episode_ratings": {"$gt": 0}}]}
         async for p in (await self._profiles()).find(query, projection={"show_ratings": 1, "episode_ratings": 1}):
             yield p["_id"], {int(k): v for k, v in p["show_ratings"].items()}, dict(p["episode_ratings"])
+
+    # --- mailings (the picks e-mails' outbox) ---------------------------------------------------------
+
+    async def _mailings(self) -> AsyncCollection:
+        return self.registry.database[(await self.registry.active(MAILINGS)).collection]
+
+    async def unattended_mailings(self, before: datetime) -> AsyncIterator[tuple[str, str]]:
+        """(user id, occasion) of every mailing nobody has touched since ``before``: planned and never
+        claimed, or claimed under a lease that ran out with no outcome."""
+        mailings = await self._mailings()
+        for query in ({"state": "planned", "updated_at": {"$lt": before}},
+                      {"state": "claimed", "claim_until": {"$lt": before}}):
+            async for doc in mailings.find(query, projection={"user_id": 1, "occasion": 1}):
+                yield doc["user_id"], doc["occasion"]
+
+    async def mailing_counts(self, occasion: str) -> dict[str, int]:
+        """How many of the occasion's mailings are in each state (planned, claimed, failed, sent, skipped)."""
+        counts = dict.fromkeys(MAILING_STATES, 0)
+        async for doc in (await self._mailings()).find({"occasion": occasion}, projection={"state": 1}):
+            counts[doc["state"]] += 1
+        return counts
 
     async def _personal(self, doc: dict) -> dict | None:
         """The profile's sealed fields opened and merged, newest kind last; None once erased."""

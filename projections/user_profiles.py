@@ -1,4 +1,5 @@
-"""User profiles: the account, what the user rated, and the titles they put aside.
+"""User profiles: the account, what the user rated, the titles they put aside, what they want by
+e-mail and which titles the picks e-mails already sent them.
 
 Personal fields stay sealed here as they are in the events (``sealed``: the newest blob of each
 kind); the read side opens them with the member's key. So this fold stays pure, a replay needs no
@@ -18,14 +19,24 @@ NAME = "user_profiles"
 
 _USER_EVENTS = (e.UserSignedUpV1, e.UserSignedUp, e.EmailVerified, e.PasswordChanged, e.EmailChanged, e.SessionsEnded,
                 e.AccountDeleted, e.ShowRatingRemoved, e.EpisodeRatingRemoved, e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen,
-                e.NotSeenUnmarked, e.MarkedNotInterested, e.NotInterestedUnmarked, e.ShowRated, e.EpisodeRated)
+                e.NotSeenUnmarked, e.MarkedNotInterested, e.NotInterestedUnmarked, e.ShowRated, e.EpisodeRated,
+                e.EmailPreferencesChanged, e.PicksEmailed, e.OperatorRoleGranted, e.OperatorRoleRevoked)
+
+
+def email_defaults() -> dict:
+    """The e-mail fields of a new profile. Profiles written before these fields existed lack them:
+    they fold on from these values (projections/views.py reads a missing one the same way), so
+    nobody needs a replay to stay subscribed."""
+    return {"weekly_email": True, "email_shows": True, "emailed_movies": [], "emailed_shows": [], "last_picks": None}
 
 
 def empty_profile(user_id: str) -> dict:
     return {"user_id": user_id, "sealed": {}, "signed_up_at": None, "verified": False, "email_version": 0,
             "password_version": 0, "session_epoch": 0, "deleted": False,
             "ratings": {}, "not_seen": [], "not_interested": [], "show_ratings": {}, "episode_ratings": {},
-            "counts": {"ratings": 0, "not_seen": 0, "not_interested": 0, "show_ratings": 0, "episode_ratings": 0}}
+            "counts": {"ratings": 0, "not_seen": 0, "not_interested": 0, "show_ratings": 0, "episode_ratings": 0},
+            **email_defaults()}
+
 
 
 class UserProfiles:
@@ -54,8 +65,15 @@ class UserProfiles:
             case e.SessionsEnded():
                 profile["session_epoch"] += 1
             case e.AccountDeleted():
-                profile.update(sealed={}, deleted=True, verified=False, not_seen=[], not_interested=[])
+                profile.update(sealed={}, deleted=True, verified=False, not_seen=[], not_interested=[],
+                               emailed_movies=[], emailed_shows=[], last_picks=None, operator=False)
                 profile["session_epoch"] += 1
+            case e.OperatorRoleGranted() | e.OperatorRoleRevoked():
+                profile["operator"] = isinstance(event, e.OperatorRoleGranted)
+            case e.EmailPreferencesChanged():
+                profile.update(weekly_email=event.weekly, email_shows=event.shows)
+            case e.PicksEmailed():
+                _picks_emailed(profile, event)
             case e.MovieRated() | e.MovieRatingChanged():
                 profile["ratings"][str(event.movie_id)] = event.rating
             case e.MovieRatingRemoved():
@@ -81,7 +99,19 @@ class UserProfiles:
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
         await collection.create_index([("verified", ASCENDING)], name="verified")
+        await collection.create_index([("operator", ASCENDING)], name="operator")
         await collection.create_index([("_pos", ASCENDING)], name="position")  # for web processes' MemberCache
+
+
+def _picks_emailed(profile: dict, event: e.PicksEmailed) -> None:
+    """Titles once e-mailed are not picked again; the newest e-mail's picks are kept whole, for the
+    next one to say how they did. (An older log's PicksEmailed, in the member's own stream and with
+    no shows, folds the same.)"""
+    for field, ids in (("emailed_movies", event.movie_ids), ("emailed_shows", event.show_ids)):
+        for item in ids:
+            _add(profile.setdefault(field, []), item)
+    profile["last_picks"] = {"occasion": event.occasion, "movies": list(event.movie_ids),
+                             "shows": list(event.show_ids)}
 
 
 def _blob(sealed: e.Sealed) -> dict:

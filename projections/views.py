@@ -79,6 +79,22 @@ def _episode_fields(value) -> dict:
 
 
 @dataclass(frozen=True)
+class LastPicks:
+    """The picks of the newest e-mail sent to a member."""
+
+    occasion: str
+    movie_ids: tuple[int, ...]
+    show_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_document(cls, doc: dict | None) -> "LastPicks | None":
+        if not doc:
+            return None
+        return cls(str(doc["occasion"]), tuple(int(i) for i in doc.get("movies", ())),
+                   tuple(int(i) for i in doc.get("shows", ())))
+
+
+@dataclass(frozen=True)
 class Member:
     """A signed-up, verified user as the pages need them: the user_profiles read model with the
     member's personal fields opened (see ``ReadSide.member``)."""
@@ -93,6 +109,12 @@ class Member:
     episode_ratings: dict[str, float]
     session_epoch: int = 0
     email_version: int = 1
+    weekly_email: bool = True
+    email_shows: bool = True
+    emailed_movies: frozenset[int] = frozenset()
+    emailed_shows: frozenset[int] = frozenset()
+    last_picks: LastPicks | None = None
+    operator: bool = False  # may use the operator page (granted from the CLI)
 
     def rating_of_show(self, show_id: int, episode: tuple[int, int] | None = None) -> float | None:
         """The member's rating of a show, or of one of its episodes ((season, number))."""
@@ -107,7 +129,12 @@ class Member:
                    not_seen=frozenset(doc.get("not_seen", ())), not_interested=frozenset(doc.get("not_interested", ())),
                    show_ratings={int(k): float(v) for k, v in doc.get("show_ratings", {}).items()},
                    episode_ratings=dict(doc.get("episode_ratings", {})),
-                   session_epoch=int(doc.get("session_epoch", 0)), email_version=int(doc.get("email_version", 1)))
+                   session_epoch=int(doc.get("session_epoch", 0)), email_version=int(doc.get("email_version", 1)),
+                   # A profile from before e-mail preferences existed: everything on, nothing sent.
+                   weekly_email=bool(doc.get("weekly_email", True)), email_shows=bool(doc.get("email_shows", True)),
+                   emailed_movies=frozenset(doc.get("emailed_movies", ())),
+                   emailed_shows=frozenset(doc.get("emailed_shows", ())),
+                   last_picks=LastPicks.from_document(doc.get("last_picks")), operator=bool(doc.get("operator")))
 
 
 @dataclass(frozen=True)

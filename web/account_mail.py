@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from mybigmovie.mailer import compose
-from web.tokens import LinkTokens
+from mybigmovie.tokens import LinkTokens
 
 log = logging.getLogger(__name__)
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates" / "mail"),

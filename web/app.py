@@ -17,6 +17,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
+from mybigmovie import queue_ops
 from mybigmovie.bootstrap import Services
 from mybigmovie.settings import Settings
 from web import errors
@@ -29,11 +30,14 @@ from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
 from web.controllers.health import HealthController
+from web.controllers.mail_links import MailLinksController
 from web.controllers.me import MeController
+from web.controllers.ops import OpsController
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
 from web.throttle import Throttle
-from web.tokens import LinkTokens
+from mybigmovie.mail_links import MailLinks
+from mybigmovie.tokens import LinkTokens
 
 STATIC = Path(__file__).parent / "static"
 
@@ -56,9 +60,11 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with services_factory() as services:
             app.state.services = services
-            app.state.account_mail = AccountMail(services.mailer, LinkTokens(settings.secret_key), settings.mail_from,
-                                                 settings.site_url)
+            tokens = LinkTokens(settings.secret_key)
+            app.state.account_mail = AccountMail(services.mailer, tokens, settings.mail_from, settings.site_url)
+            app.state.mail_links = MailLinks(tokens, settings.site_url)
             app.state.recommender = Recommender(services.settings.model_dir)
+            app.state.queues = queue_ops.operator_broker(settings)  # for the operator page
             await services.reads.catalog.refresh()  # the catalog in memory now, not on the first visitor's page
             # The catalog is a million long-lived objects: out of the collector's reach, a full
             # collection no longer walks them all in the middle of somebody's page.
@@ -73,12 +79,13 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 await redis.aclose()
+                app.state.queues.client.close()
 
     sessions = RotatingSessionConfig(store="sessions", key=cookie_name("mbm_session", https), secure=https,
                                      httponly=True, samesite="lax", max_age=IDLE_SECONDS, exclude=["^/static/"])
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
-                        HealthController,
+                        MailLinksController, HealthController, OpsController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],

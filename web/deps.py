@@ -10,13 +10,14 @@ from litestar.di import NamedDependency, Provide
 from commands.messages import ChangePassword, Command, DeleteAccount, EndSessions, ResetPassword
 from domain.errors import DomainError
 from mybigmovie.bootstrap import Services
+from mybigmovie.mail_links import MailLinks
 from mybigmovie.recommendations import Recommender
 from web.account_mail import AccountMail
 from web.forms import parse_form
 from projections.read_side import ReadSide
 from web.security import SESSION_SEEN, session_user
 from web.throttle import Throttle
-from web.tokens import LinkTokens
+from mybigmovie.tokens import LinkTokens
 from projections.views import Credentials, Member
 
 # What a handler or provider asks for by name; declared so Litestar does not have to guess.
@@ -27,6 +28,7 @@ RecommenderDep = NamedDependency[Recommender]
 ThrottleDep = NamedDependency[Throttle]
 MailDep = NamedDependency[AccountMail]
 TokensDep = NamedDependency[LinkTokens]
+LinksDep = NamedDependency[MailLinks]
 
 
 EVERYTHING = 2**62  # a position no copy of a member is as new as: read it again
@@ -60,6 +62,10 @@ async def _tokens(state: State) -> LinkTokens:
     return state.account_mail.tokens
 
 
+async def _links(state: State) -> MailLinks:
+    return state.mail_links
+
+
 async def _member(request: Request, reads: ReadsDep) -> Member | None:
     """The member this session is logged in as; None for a visitor, and for a session that has
     outlived its absolute lifetime or that an account event ended (log out everywhere, a new
@@ -81,7 +87,7 @@ async def _member(request: Request, reads: ReadsDep) -> Member | None:
 
 dependencies = {"services": Provide(_services), "reads": Provide(_reads), "recommender": Provide(_recommender),
                 "throttle": Provide(_throttle), "member": Provide(_member), "mail": Provide(_mail),
-                "tokens": Provide(_tokens)}
+                "tokens": Provide(_tokens), "links": Provide(_links)}
 
 
 def require(member: Member | None) -> Member:

@@ -69,6 +69,22 @@ class LinkForm(CommandForm, kw_only=True):
     token: Token
 
 
+class MailLinkForm(Form, kw_only=True):
+    """The POST behind a pick's link in the picks e-mail: the token it carried (its command id is
+    derived from the token, so the same link posted twice records once)."""
+
+    PROBLEM: ClassVar[str] = "This link is not valid. Open it from the e-mail again."
+    token: Token
+
+
+class EmailPreferencesForm(CommandForm, kw_only=True):
+    """Two checkboxes: an unticked one is not sent at all, so a missing field means "off"."""
+
+    PROBLEM: ClassVar[str] = "Please tick or untick the boxes and save again."
+    weekly: bool = False
+    shows: bool = False
+
+
 class NewPasswordForm(LinkForm, kw_only=True):
     PROBLEM: ClassVar[str] = "Please choose a new password."
     password: Secret
@@ -95,6 +111,21 @@ class DeleteAccountForm(CommandForm, kw_only=True):
     def __post_init__(self) -> None:
         if not self.confirm:
             raise msgspec.ValidationError("the box was not ticked")
+
+
+class QueueForm(Form, kw_only=True):
+    """An operator's action on one of the workers' queues."""
+
+    PROBLEM: ClassVar[str] = "Choose a queue."
+    queue: Short
+
+
+class DeadLetterForm(QueueForm, kw_only=True):
+    message_id: Short
+
+
+class PurgeForm(QueueForm, kw_only=True):
+    confirm: bool = False
 
 
 async def parse_form(request: Request, form_type: type[F]) -> F:

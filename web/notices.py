@@ -7,7 +7,7 @@ from litestar.response import Template
 
 from domain.errors import DomainError
 from web.rendering import page
-from web.tokens import LinkTokens
+from mybigmovie.tokens import LinkTokens
 
 
 def client(request: Request) -> str:

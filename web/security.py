@@ -68,13 +68,19 @@ async def csrf_bound_to_session(request: Request) -> None:  # async: a plain fun
     token issued at that log-in (Litestar's middleware has already checked that the token in the
     form or header matches the cookie; this checks that the cookie is the session's own, so a
     token pair taken from another visitor is refused)."""
-    if request.method not in UNSAFE or "session" not in request.scope:
+    if request.method not in UNSAFE or "session" not in request.scope or exempt_from_csrf(request):
         return
     bound = request.session.get(SESSION_CSRF)
     if request.session.get(SESSION_USER) is not None:
         sent = request.cookies.get(request.app.csrf_config.cookie_name) or ""
         if not isinstance(bound, str) or not compare_digest(sent, bound):
             raise PermissionDeniedException("CSRF token not bound to this session")
+
+
+def exempt_from_csrf(request: Request) -> bool:
+    """The route is one a mail client posts to (RFC 8058 one-click unsubscribe, ``exclude_from_csrf``
+    on its handler): its signed link is the authority, there is no page, cookie or session to bind."""
+    return bool(request.route_handler.opt.get(request.app.csrf_config.exclude_from_csrf_key))
 
 
 def _csrf_cookie(request: Request, token: str) -> Cookie:

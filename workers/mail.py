@@ -1,21 +1,124 @@
-"""Rendering the picks e-mail (sent over real SMTP by the composition root's mailer)."""
+"""The picks e-mail: what goes in it for one member and one occasion, rendered (sent by workers/outbox.py).
+
+Every picks e-mail carries the one-click unsubscribe of RFC 8058 (``List-Unsubscribe`` and
+``List-Unsubscribe-Post``; it turns the weekly e-mail off) and, on each pick, signed links to say
+"seen it" or "not interested" without logging in (mybigmovie/mail_links.py).
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from commands.keyring import personal_data
+from domain.accounts import Account, stream_for
+from mybigmovie import email_picks, recommendations
+from mybigmovie.bootstrap import Services
+from mybigmovie.email_picks import Pick, Recipient
+from mybigmovie.mail_links import NOT_INTERESTED, SEEN, MailLinks
 from mybigmovie.mailer import compose
-from mybigmovie.recommendations import Pick
+from mybigmovie.tokens import LinkTokens
 
+PICKS_PER_EMAIL = 5
+WELCOME = "welcome"
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_FRESH = 2**62  # a log position no kept copy of a member is as new as
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
-def render(display_name: str, picks: list[Pick], occasion: str, site_url: str, sender: str, to: str) -> EmailMessage:
-    context = {"name": display_name, "picks": picks, "welcome": occasion == "welcome", "site_url": site_url}
-    subject = ("Welcome to MyBigMovie: 5 movies to start with" if occasion == "welcome"
-               else "Your 5 movies for this week")
-    return compose(sender, to, subject, _templates.get_template("picks.txt").render(context), site_url,
-                   html=_templates.get_template("picks.html").render(context))
+@dataclass(frozen=True)
+class PicksEmail:
+    message: EmailMessage
+    movie_ids: tuple[int, ...]
+    show_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing to send, for good (recorded as such, never retried)."""
+
+    reason: str
+
+
+async def picks_email(services: Services, user_id: str, occasion: str, message_id: str) -> PicksEmail | Skip:
+    """The e-mail of picks for ``occasion`` ("welcome" or an ISO week), or why there is none. The
+    account's own stream decides whether to send (so an unsubscribe a moment ago is honoured);
+    the profile adds show ratings and what earlier e-mails sent."""
+    history = [r.event for r in await services.store.read_stream(stream_for(user_id))]
+    account = Account.from_events(user_id, history)
+    personal = await personal_data(services.keyring, user_id, history)
+    if account.deleted or personal is None:
+        return Skip("the account was deleted")
+    if not account.verified:
+        return Skip("the address is not confirmed")
+    if occasion != WELCOME and not account.weekly_email:
+        return Skip("weekly e-mails turned off")
+    # Read fresh, never a kept copy: what the previous e-mail sent must be left out of this one.
+    who = Recipient.of(account, await services.reads.member(user_id, at_least=_FRESH))
+    picks = await email_picks.choose(services.reads, _recommender(services), who, PICKS_PER_EMAIL)
+    if not picks:
+        return Skip("nothing left to pick")
+    settings = services.settings
+    letter = Letter(personal["display_name"], occasion, picks, email_picks.last_time(who.last, who.taste, occasion))
+    message = render(letter, MailLinks(LinkTokens(settings.secret_key), settings.site_url), user_id,
+                     settings.mail_from, personal["email"], message_id)
+    return PicksEmail(message, tuple(p.id for p in picks if p.kind == "movie"),
+                      tuple(p.id for p in picks if p.kind == "show"))
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What one picks e-mail says, before its links are made."""
+
+    name: str
+    occasion: str
+    picks: list[Pick]
+    last_time: str | None = None
+
+    @property
+    def subject(self) -> str:
+        count = len(self.picks)
+        what = (f"movie{'s' if count != 1 else ''}" if all(p.kind == "movie" for p in self.picks)
+                else f"pick{'s' if count != 1 else ''}")
+        if self.occasion == WELCOME:
+            return f"Welcome to MyBigMovie: {count} {what} to start with"
+        return f"Your {count} {what} for this week"
+
+    @property
+    def intro(self) -> str:
+        count = len(self.picks)
+        number, shows = _NUMBERS.get(count, str(count)), any(p.kind == "show" for p in self.picks)
+        what = ("movies and shows" if shows else "movies") if count != 1 else ("title" if shows else "movie")
+        if self.occasion == WELCOME:
+            return f"Welcome to MyBigMovie! Here {'are' if count != 1 else 'is'} {number} {what} to start with."
+        return f"Here {'are' if count != 1 else 'is'} this week's {number} {what}, picked for you."
+
+
+def render(letter: Letter, links: MailLinks, user_id: str, sender: str, to: str,
+           message_id: str | None = None) -> EmailMessage:
+    """The message, text and HTML (autoescaped), each pick with its links, and the unsubscribe headers."""
+    entries = [{"pick": pick, "url": f"{links.site_url}{pick.path}",
+                "seen": links.pick(SEEN, user_id, pick.kind, pick.id),
+                # No "not interested" for a show: the account records that of movies only.
+                "not_interested": links.pick(NOT_INTERESTED, user_id, pick.kind, pick.id)
+                if pick.kind == "movie" else None} for pick in letter.picks]
+    unsubscribe = links.unsubscribe(user_id)
+    context = {"letter": letter, "entries": entries, "site_url": links.site_url, "unsubscribe": unsubscribe,
+               "preferences": f"{links.site_url}/me#email-preferences"}
+    return compose(sender, to, letter.subject, _templates.get_template("picks.txt").render(context), links.site_url,
+                   message_id=message_id, html=_templates.get_template("picks.html").render(context),
+                   unsubscribe=unsubscribe)
+
+
+_recommenders: dict = {}
+
+
+def _recommender(services: Services) -> recommendations.Recommender:
+    """One model holder per model directory for the life of the worker; it hot-swaps new models."""
+    directory = services.settings.model_dir
+    if directory not in _recommenders:
+        _recommenders[directory] = recommendations.Recommender(directory)
+    return _recommenders[directory]

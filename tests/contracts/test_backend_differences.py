@@ -147,3 +147,15 @@ async def test_the_event_store_reads_a_stream_through_an_index(database):
     await MongoEventStore(database).create_indexes()
     explained = await database.events.find({"stream": "user-1"}).sort("version", 1).explain()
     assert _uses_an_index(explained)
+
+
+async def test_comparing_dates_within_the_same_second(database, backend):
+    # Workaround: time thresholds in queries (the scheduler's sweep: "untouched for 2 minutes")
+    # are minutes wide, so a second's granularity cannot change what they find.
+    from datetime import datetime, timedelta, timezone
+    collection = database.probe
+    moment = datetime(2026, 12, 7, 8, 0, 0, 300_000, tzinfo=timezone.utc)
+    await collection.insert_one({"at": moment})
+    half_a_second_later = await collection.find({"at": {"$lt": moment + timedelta(milliseconds=500)}}).to_list()
+    assert len(half_a_second_later) == (1 if backend == "mongodb" else 0)
+    assert len(await collection.find({"at": {"$lt": moment + timedelta(seconds=1)}}).to_list()) == 1

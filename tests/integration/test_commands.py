@@ -354,14 +354,6 @@ async def test_a_mistyped_command_is_refused_before_anything_is_decided(handlers
     assert await store.head() == 2  # the member's sign-up and confirmation only
 
 
-async def test_picks_emailed_are_recorded_and_read_back_as_they_were_sent(handlers, store):
-    ann = await new_member(handlers)
-    await handlers.handle(m.RecordPicksEmailed(command_id=cid(), user_id=ann, occasion="welcome",
-                                               movie_ids=(3, 1, 2)))
-    [picks] = [r.event for r in await store.read_stream(stream_for(ann)) if isinstance(r.event, e.PicksEmailed)]
-    assert picks.movie_ids == (3, 1, 2) and picks.occasion == "welcome"
-
-
 # --- addresses and passwords -----------------------------------------------------------------------------
 
 async def test_changing_the_address_moves_the_claim_and_a_used_link_does_not_work_twice(handlers, store, keyring):

@@ -13,39 +13,9 @@ import pytest
 
 from mybigmovie import bootstrap
 from mybigmovie.embedded import EmbeddedMongo
+from tests.servers import RedisServer, free_port
 from tests.integration.web_harness import (CATALOG, form, join, movie_listed, seed, web_client,  # noqa: F401
                                            web_services, web_settings)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, directory: Path) -> None:
-        self.directory, self.port, self.process = directory, _free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.directory)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
 
 
 async def test_the_probes_say_alive_and_ready(web_services, mongo_url, smtp_inbox):

@@ -35,15 +35,20 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION, CSRF = "mbm_session", "mbm_csrf"
 
 
-def _routes(methods: frozenset[str]) -> list[tuple[str, str]]:
-    """(method, path template) of every route handler of the app that accepts one of ``methods``."""
+def _routes(methods: frozenset[str], csrf_exempt: bool | None = None) -> list[tuple[str, str]]:
+    """(method, path template) of every route handler of the app that accepts one of ``methods``
+    (with ``csrf_exempt``, only those whose handler is, or is not, excluded from the CSRF check)."""
     app = create_app(lambda: contextlib.nullcontext(None), web_settings("routes", Path(tempfile.gettempdir())))
+    key = app.csrf_config.exclude_from_csrf_key
     found = {(method, route.path) for route in app.routes for handler in getattr(route, "route_handlers", ())
-             for method in handler.http_methods & methods}
+             for method in handler.http_methods & methods
+             if csrf_exempt is None or bool(handler.opt.get(key)) == csrf_exempt}
     return sorted(found, key=lambda pair: (pair[1], pair[0]))
 
 
 UNSAFE_ROUTES = _routes(UNSAFE_METHODS)
+# Routes a mail client posts to, where the signed link in the path is the authority (docs/SECURITY.md 3.5.1).
+CSRF_EXEMPT_ROUTES = _routes(UNSAFE_METHODS, csrf_exempt=True)
 ROUTE_IDS = [f"{method} {path}" for method, path in UNSAFE_ROUTES]
 # Every route, safe or not, whose path holds an integer id.
 ALL_ROUTES = _routes(UNSAFE_METHODS | {"GET"})

@@ -25,7 +25,7 @@ from tests.security.conftest import (CSRF, ID_ROUTES, MEMBER, SESSION, VICTIM, V
 from tests.security.shared_site import smtp_inbox, target, web_services  # noqa: F401  (one site per module)
 
 os.environ.setdefault("MYBIGMOVIE_QUEUE_NAMESPACE", f"mybigmovie-test-{uuid.uuid4().hex[:8]}")
-from workers.actors import _send_picks  # noqa: E402  (the picks mail itself, without the queue)
+from workers import outbox  # noqa: E402  (the picks mail itself, without the queue)
 
 
 
@@ -165,12 +165,12 @@ async def test_signing_up_someone_elses_address_sends_only_a_confirmation_link(t
     assert refused.status_code == 403 and SESSION not in cookies_of(target)
     # and no picks e-mail goes to that address, welcome or weekly
     for occasion in ("welcome", "2026-W01"):
-        await _send_picks(web_services, user_id, occasion, f"picks/{user_id}/{occasion}")
+        assert await outbox.send(web_services, user_id, occasion) == "not confirmed"
     await asyncio.sleep(0.3)
     subjects = {m["Subject"] for m in smtp_inbox.to(address)}
     assert subjects == {message["Subject"]}, subjects  # the link (sent again at the refused log-in), nothing else
     # and it is the confirmation that makes picks possible at all (the check above is not vacuous)
     assert (await confirm_address(target, address, count=1)).status_code == 303
-    await _send_picks(web_services, user_id, "welcome", f"picks/{user_id}/welcome")
+    assert await outbox.send(web_services, user_id, "welcome") == "sent"
     await smtp_inbox.wait_for(address, "Welcome to MyBigMovie")
     assert (await log_in(target, address, "mallory's password")).status_code == 303

@@ -1,4 +1,5 @@
-"""A member's own pages: their ratings, and their account (password, address, sessions, deletion).
+"""A member's own pages: their ratings and e-mail choices, and their account (password, address,
+sessions, deletion).
 
 Every change to the account asks for the current password again, so a session left open on a
 shared computer cannot take the account over; each is counted by the log-in throttle.
@@ -10,14 +11,14 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from commands.messages import ChangeEmail, ChangePassword, DeleteAccount, EndSessions
+from commands.messages import ChangeEmail, ChangeEmailPreferences, ChangePassword, DeleteAccount, EndSessions
 from domain.errors import DomainError, EmailTaken, InvalidInput
 from web.deps import (MailDep, MemberDep, ReadsDep, RecommenderDep, ServicesDep, ThrottleDep, TokensDep,
-                      authenticate, require, send)
-from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteAccountForm, LinkForm, checked_email,
-                       parse_form)
+                      authenticate, require, send, submit)
+from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteAccountForm, EmailPreferencesForm,
+                       LinkForm, checked_email, parse_form)
 from web.notices import bad_link, client, link_page, notice, too_many
-from web.rendering import page, reload_at, see_other
+from web.rendering import page, reload_at, see_other, wants_fragment
 from web.security import end_session, start_member_session
 from projections.views import Member
 
@@ -27,17 +28,25 @@ NOTICES = {"password": "Your password is changed. Every other session has ended.
 
 class MeController(Controller):
     @get("/me", name="me")
-    async def me(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep) -> Template:
+    async def me(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
+                 saved: FromQuery[str] = "") -> Template:
+        return await _me_page(request, reads, recommender, require(member), saved=saved == "email")
+
+    @post("/me/email-preferences", name="email_preferences")
+    async def email_preferences(self, request: Request, services: ServicesDep, reads: ReadsDep,
+                                recommender: RecommenderDep, member: MemberDep) -> Template | Redirect:
+        """The weekly e-mail and TV shows in it, on or off. htmx swaps the section; without it, the
+        browser comes back to /me."""
         member = require(member)
-        titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
-        rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),
-                       key=lambda pair: (-pair[1], pair[0].title))
-        shows = await reads.shows_by_id(member.show_ratings)
-        return page(request, "pages/me.html", member=member, rated=rated,
-                    not_seen=[titles[i] for i in member.not_seen if i in titles],
-                    not_interested=[titles[i] for i in member.not_interested if i in titles],
-                    show_ratings=[(shows[i], r) for i, r in member.show_ratings.items() if i in shows],
-                    model_status=recommender.status())
+        error = await submit(request, services, member, EmailPreferencesForm, lambda f, user: ChangeEmailPreferences(
+            command_id=str(f.command_id), user_id=user, weekly=f.weekly, shows=f.shows))
+        if not wants_fragment(request):
+            if error:
+                return await _me_page(request, reads, recommender, member, error=error)
+            return see_other("/me?saved=email#email-preferences")
+        fresh = await reads.member(member.user_id) or member
+        return page(request, "pages/me.html", block="email_preferences", status_code=422 if error else 200,
+                    member=fresh, saved=not error, error=error)
 
     @get("/me/account", name="account")
     async def account(self, request: Request, member: MemberDep, notice: FromQuery[str] = "") -> Template:
@@ -131,6 +140,19 @@ class MeController(Controller):
         end_session(request, response)
         response.background = BackgroundTask(mail.send, farewell)
         return response
+
+
+async def _me_page(request: Request, reads, recommender, member: Member, saved: bool = False,
+                   error: str | None = None) -> Template:
+    titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
+    rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),
+                   key=lambda pair: (-pair[1], pair[0].title))
+    shows = await reads.shows_by_id(member.show_ratings)
+    return page(request, "pages/me.html", status_code=422 if error else 200, member=member, rated=rated,
+                not_seen=[titles[i] for i in member.not_seen if i in titles],
+                not_interested=[titles[i] for i in member.not_interested if i in titles],
+                show_ratings=[(shows[i], r) for i, r in member.show_ratings.items() if i in shows],
+                model_status=recommender.status(), saved=saved, error=error)
 
 
 async def _check_password(request: Request, reads, services, throttle, member: Member, password: str) -> None:
