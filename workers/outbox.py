@@ -68,8 +68,6 @@ async def send(services: Services, user_id: str, occasion: str, lease: timedelta
     lease = lease or services.settings.mail_lease
     mailing = await load(services, user_id, occasion)
     if not mailing.planned:  # a message that came before its plan: the scheduler plans for confirmed members only
-        if await _sent_before_mailings(services, user_id, occasion):
-            return "sent"
         if not await _confirmed_member(services, user_id):
             return "not confirmed"  # nothing recorded: the welcome is planned when the address is confirmed
         mailing = await plan(services, user_id, occasion)
@@ -81,6 +79,9 @@ async def send(services: Services, user_id: str, occasion: str, lease: timedelta
     except (ConcurrencyError, DuplicateEventError):
         raise MailingBusy(_now() + timedelta(seconds=1)) from None  # claimed a moment ago: look again soon
     mailing.apply(claim)
+    if claim.attempt == 1 and await _sent_before_mailings(services, user_id, occasion):
+        await _record(services, mailing, mailings.skipped(mailing, _now(), "sent before mailings existed"))
+        return "sent"
 
     composed = await mail.picks_email(services, user_id, occasion, mailing.message_id)
     if isinstance(composed, mail.Skip):
@@ -122,5 +123,6 @@ async def _confirmed_member(services: Services, user_id: str) -> bool:
 
 
 async def _sent_before_mailings(services: Services, user_id: str, occasion: str) -> bool:
-    """Logs written before mailings existed record a send in the member's own stream."""
+    """Logs written before mailings existed record a send in the member's own stream (so the week a
+    site upgrades, its run is planned for everybody and sends to nobody already mailed)."""
     return await services.handlers.handled(user_id, f"picks/{user_id}/{occasion}")

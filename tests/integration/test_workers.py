@@ -18,6 +18,7 @@ from commands.keyring import MongoKeyring  # noqa: E402
 from commands.mongo_store import MongoEventStore  # noqa: E402
 from domain.accounts import stream_for  # noqa: E402
 from domain import mailings  # noqa: E402
+from domain.accounts import Stamp  # noqa: E402
 from domain.events import MailingClaimed, MailingFailed, MovieListed, PicksEmailed, RatingSummary, WeeklyRunStarted  # noqa: E402
 from projections.catalog_port import ReadModelCatalog  # noqa: E402
 from projections.daemon import Projector  # noqa: E402
@@ -221,3 +222,18 @@ async def test_a_sign_up_in_the_log_queues_its_welcome_email(site, inbox):
     stop.set()
     await asyncio.wait_for(follower, 5)
     assert len(inbox.messages) == 1 and "Welcome" in inbox.messages[0]["Subject"]
+
+
+async def test_the_week_a_site_upgrades_nobody_already_mailed_is_mailed_again(site, inbox):
+    # (a log from before mailings existed records the send in the member's own stream)
+    store, user_id = site
+    services = await runtime.services()
+    stamp = Stamp(stream_for(user_id), f"picks/{user_id}/2026-W49", datetime.now(timezone.utc))
+    await store.append(stream_for(user_id), None, [PicksEmailed(**stamp.meta(0), user_id=user_id, occasion="2026-W49",
+                                                                movie_ids=(1, 2, 3, 4, 5))])
+    assert await scheduler.weekly_run(services, datetime(2026, 11, 30, 9, tzinfo=timezone.utc),
+                                      timedelta(minutes=2)) == 1
+    await drain()
+    assert inbox.messages == []
+    events = [type(r.event).__name__ for r in await stream_of(store, user_id, "2026-W49")]
+    assert events == ["MailingPlanned", "MailingClaimed", "MailingSkipped"]
