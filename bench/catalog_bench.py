@@ -129,7 +129,10 @@ async def search_latency(registry: Registry, count: int) -> None:
 # looked up), as many words as fit, text that folding expands, one letter, the commonest words.
 WORST = {"one letter": "a", "common words": "the of and a in to", "8 words of 40 letters": " ".join(["e" * 40] * 8),
          "8 distinct long words": " ".join(c * 40 for c in "etaoinsr"), "ligatures that fold longer": "\ufb03" * 5000,
-         "100 KB of words": "star wars " * 10_000, "typos of long common words": "theeee lovvve storyyy nighttt " * 3}
+         "100 KB of words": "star wars " * 10_000, "typos of long common words": "theeee lovvve storyyy nighttt " * 3,
+         # understood words (projections/query_words.py): the biggest genre, across every year; four genres
+         "a big genre": "drama", "a big genre over every year": "drama 1800-2099",
+         "four genres": "drama comedy action thriller"}
 
 
 async def search_worst_cases(index: SearchIndex, typical: float) -> None:

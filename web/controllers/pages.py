@@ -10,6 +10,7 @@ from litestar.response import Template
 from web.deps import MemberDep, ReadsDep, RecommenderDep
 from web.lists import ENOUGH_RATINGS, for_you
 from web.rendering import page, partial
+from projections.query_words import understand
 from projections.views import MovieFilter
 
 TOP = 12
@@ -30,9 +31,13 @@ class PagesController(Controller):
     @get("/search", name="search")
     async def search(self, request: Request, reads: ReadsDep, member: MemberDep,
                      q: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
+        """Titles for what was typed, with what was understood besides title words ("Comedy",
+        "1980s") as chips, each a link to the same search without it."""
         movies, shows = await reads.search(q) if q.strip() else ([], [])
+        query = understand(q)
+        understood = [(part, query.without(i)) for i, part in enumerate(query.parts)]
         return page(request, "pages/search.html", block="results", member=member, q=q, movies=movies,
-                    shows=shows)
+                    shows=shows, understood=understood, title_words=query.words)
 
     @get("/about", name="about")
     async def about(self, request: Request, member: MemberDep, recommender: RecommenderDep) -> Template:
