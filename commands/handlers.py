@@ -56,6 +56,8 @@ class CommandHandlers:
             m.RateMovie: self._rate_movie, m.RemoveMovieRating: self._remove_movie_rating,
             m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
             m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
+            m.RemoveShowRating: self._remove_show_rating, m.RemoveEpisodeRating: self._remove_episode_rating,
+            m.MarkShowNotSeen: self._mark_show_not_seen, m.MarkShowNotInterested: self._mark_show_not_interested,
             m.SetOperatorRole: self._set_operator_role}
         self._folded: dict[str, Folded] = {}
 
@@ -153,6 +155,23 @@ class CommandHandlers:
         exists = await self.catalog.has_episode(c.show_id, c.season, c.episode)
         return await self._run(c, c.user_id, lambda a, s: accounts.rate_episode(
             a, s, c.show_id, c.season, c.episode, c.rating, exists))
+
+    async def _remove_show_rating(self, c: m.RemoveShowRating) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.remove_show_rating(a, s, c.show_id))
+
+    async def _remove_episode_rating(self, c: m.RemoveEpisodeRating) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.remove_episode_rating(
+            a, s, c.show_id, c.season, c.episode))
+
+    async def _mark_show_not_seen(self, c: m.MarkShowNotSeen) -> int:
+        exists = await self.catalog.has_show(c.show_id)
+        return await self._run(
+            c, c.user_id, lambda a, s: accounts.set_show_not_seen(a, s, c.show_id, c.marked, exists))
+
+    async def _mark_show_not_interested(self, c: m.MarkShowNotInterested) -> int:
+        exists = await self.catalog.has_show(c.show_id)
+        return await self._run(
+            c, c.user_id, lambda a, s: accounts.set_show_not_interested(a, s, c.show_id, c.marked, exists))
 
     async def _set_operator_role(self, c: m.SetOperatorRole) -> int:
         return await self._run(c, c.user_id, lambda a, s: accounts.set_operator(a, s, c.operator))

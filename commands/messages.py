@@ -104,6 +104,30 @@ class RateEpisode(Command, frozen=True, kw_only=True):
     rating: float
 
 
+class RemoveShowRating(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+
+
+class RemoveEpisodeRating(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+    season: int
+    episode: int
+
+
+class MarkShowNotSeen(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+    marked: bool = True
+
+
+class MarkShowNotInterested(Command, frozen=True, kw_only=True):
+    user_id: str
+    show_id: int
+    marked: bool = True
+
+
 class SetOperatorRole(Command, frozen=True, kw_only=True):
     user_id: str
     operator: bool

@@ -77,6 +77,8 @@ class Account:
     not_interested: set[int] = field(default_factory=set)
     show_ratings: set[int] = field(default_factory=set)
     episode_ratings: set[tuple[int, int, int]] = field(default_factory=set)
+    show_not_seen: set[int] = field(default_factory=set)
+    show_not_interested: set[int] = field(default_factory=set)
     weekly_email: bool = True  # the weekly picks e-mail (the welcome e-mail goes out regardless)
     email_shows: bool = True  # TV shows among the picks
     operator: bool = False  # may use the operator page
@@ -92,7 +94,8 @@ class Account:
         """A copy whose folding leaves this one as it is."""
         return replace(self, ratings=dict(self.ratings), not_seen=set(self.not_seen),
                        not_interested=set(self.not_interested), show_ratings=set(self.show_ratings),
-                       episode_ratings=set(self.episode_ratings))
+                       episode_ratings=set(self.episode_ratings), show_not_seen=set(self.show_not_seen),
+                       show_not_interested=set(self.show_not_interested))
 
     def apply(self, event: e.Event) -> None:
         """Fold one more event of this account's stream in."""
@@ -133,6 +136,18 @@ class Account:
                 self.episode_ratings.add((event.show_id, event.season, event.episode))
             case e.EpisodeRatingRemoved():
                 self.episode_ratings.discard((event.show_id, event.season, event.episode))
+            case e.ShowMarkedNotSeen():
+                self.show_not_seen.add(event.show_id)
+            case e.ShowNotSeenUnmarked():
+                self.show_not_seen.discard(event.show_id)
+            case e.ShowMarkedNotInterested():
+                self.show_not_interested.add(event.show_id)
+            case e.ShowNotInterestedUnmarked():
+                self.show_not_interested.discard(event.show_id)
+
+    def has_seen_show(self, show_id: int) -> bool:
+        """Whether a rating says the member has seen the show: of the show, or of one of its episodes."""
+        return show_id in self.show_ratings or any(show == show_id for show, _, _ in self.episode_ratings)
 
 
 def sign_up(account: Account, stamp: Stamp, personal: e.Sealed) -> list[e.Event]:
@@ -284,18 +299,71 @@ def set_not_interested(account: Account, stamp: Stamp, movie_id: int, marked: bo
 
 def rate_show(account: Account, stamp: Stamp, show_id: int, rating: float, show_exists: bool) -> list[e.Event]:
     _check_member(account)
+    rating = check_rating(rating)
     if not show_exists:
         raise UnknownTitle(f"There is no show with id {show_id}.")
-    return [e.ShowRated(**stamp.meta(0), user_id=account.user_id, show_id=show_id, rating=check_rating(rating))]
+    events = _show_seen(account, stamp, show_id)
+    events.append(e.ShowRated(**stamp.meta(len(events)), user_id=account.user_id, show_id=show_id, rating=rating))
+    return events
 
 
 def rate_episode(account: Account, stamp: Stamp, show_id: int, season: int, episode: int, rating: float,
                  episode_exists: bool) -> list[e.Event]:
     _check_member(account)
+    rating = check_rating(rating)
     if not episode_exists:
         raise UnknownTitle(f"Show {show_id} has no season {season} episode {episode}.")
-    return [e.EpisodeRated(**stamp.meta(0), user_id=account.user_id, show_id=show_id, season=season,
-                           episode=episode, rating=check_rating(rating))]
+    events = _show_seen(account, stamp, show_id)
+    events.append(e.EpisodeRated(**stamp.meta(len(events)), user_id=account.user_id, show_id=show_id, season=season,
+                                 episode=episode, rating=rating))
+    return events
+
+
+def _show_seen(account: Account, stamp: Stamp, show_id: int) -> list[e.Event]:
+    """Rating a show, or one of its episodes, says the member has seen it: "not seen" goes first."""
+    if show_id not in account.show_not_seen:
+        return []
+    return [e.ShowNotSeenUnmarked(**stamp.meta(0), user_id=account.user_id, show_id=show_id)]
+
+
+def remove_show_rating(account: Account, stamp: Stamp, show_id: int) -> list[e.Event]:
+    """Only a rated show can be un-rated; otherwise nothing is recorded (a form sent twice, say)."""
+    _check_member(account)
+    if show_id not in account.show_ratings:
+        return []
+    return [e.ShowRatingRemoved(**stamp.meta(0), user_id=account.user_id, show_id=show_id)]
+
+
+def remove_episode_rating(account: Account, stamp: Stamp, show_id: int, season: int, episode: int) -> list[e.Event]:
+    _check_member(account)
+    if (show_id, season, episode) not in account.episode_ratings:
+        return []
+    return [e.EpisodeRatingRemoved(**stamp.meta(0), user_id=account.user_id, show_id=show_id, season=season,
+                                   episode=episode)]
+
+
+def set_show_not_seen(account: Account, stamp: Stamp, show_id: int, marked: bool, show_exists: bool) -> list[e.Event]:
+    _check_member(account)
+    if not show_exists:
+        raise UnknownTitle(f"There is no show with id {show_id}.")
+    if marked == (show_id in account.show_not_seen):
+        return []
+    if marked and account.has_seen_show(show_id):
+        raise InvalidInput("You rated this show or one of its episodes, so you have seen it. "
+                           "Remove those ratings first.")
+    kind = e.ShowMarkedNotSeen if marked else e.ShowNotSeenUnmarked
+    return [kind(**stamp.meta(0), user_id=account.user_id, show_id=show_id)]
+
+
+def set_show_not_interested(account: Account, stamp: Stamp, show_id: int, marked: bool,
+                            show_exists: bool) -> list[e.Event]:
+    _check_member(account)
+    if not show_exists:
+        raise UnknownTitle(f"There is no show with id {show_id}.")
+    if marked == (show_id in account.show_not_interested):
+        return []
+    kind = e.ShowMarkedNotInterested if marked else e.ShowNotInterestedUnmarked
+    return [kind(**stamp.meta(0), user_id=account.user_id, show_id=show_id)]
 
 
 def _check_account(account: Account) -> None:

@@ -140,7 +140,7 @@ class NotInterestedUnmarked(Event, frozen=True, kw_only=True, tag="not-intereste
     movie_id: int
 
 
-# --- TV ratings -----------------------------------------------------------------------------
+# --- TV ratings and lists ------------------------------------------------------------------
 
 class ShowRated(Event, frozen=True, kw_only=True, tag="show-rated/1"):
     user_id: str
@@ -166,6 +166,29 @@ class EpisodeRatingRemoved(Event, frozen=True, kw_only=True, tag="episode-rating
     show_id: int
     season: int
     episode: int
+
+
+# A show put aside, as a movie is above: a show "not seen" is not one to ask the member to rate; one
+# they are "not interested" in leaves their personal lists of shows and their picks e-mails.
+
+class ShowMarkedNotSeen(Event, frozen=True, kw_only=True, tag="show-marked-not-seen/1"):
+    user_id: str
+    show_id: int
+
+
+class ShowNotSeenUnmarked(Event, frozen=True, kw_only=True, tag="show-not-seen-unmarked/1"):
+    user_id: str
+    show_id: int
+
+
+class ShowMarkedNotInterested(Event, frozen=True, kw_only=True, tag="show-marked-not-interested/1"):
+    user_id: str
+    show_id: int
+
+
+class ShowNotInterestedUnmarked(Event, frozen=True, kw_only=True, tag="show-not-interested-unmarked/1"):
+    user_id: str
+    show_id: int
 
 
 # --- e-mails -------------------------------------------------------------------------------
@@ -393,6 +416,10 @@ AnyEvent = Union[
     EpisodeRated,
     ShowRatingRemoved,
     EpisodeRatingRemoved,
+    ShowMarkedNotSeen,
+    ShowNotSeenUnmarked,
+    ShowMarkedNotInterested,
+    ShowNotInterestedUnmarked,
     OperatorRoleGranted,
     OperatorRoleRevoked,
     MailingPlanned,

@@ -43,6 +43,7 @@ class Recipient:
 
     ratings: dict[int, float]
     put_aside: frozenset[int] = frozenset()
+    shows_put_aside: frozenset[int] = frozenset()
     show_ratings: dict[int, float] = field(default_factory=dict)
     episode_ratings: dict[str, float] = field(default_factory=dict)
     rated_shows: frozenset[int] = frozenset()
@@ -59,6 +60,7 @@ class Recipient:
         rated_shows = {*account.show_ratings, *(show for show, _, _ in account.episode_ratings), *shows,
                        *(int(key.split(":")[0]) for key in episodes)}
         return cls(ratings=dict(account.ratings), put_aside=frozenset(account.not_seen | account.not_interested),
+                   shows_put_aside=frozenset(account.show_not_seen | account.show_not_interested),
                    show_ratings=dict(shows), episode_ratings=dict(episodes), rated_shows=frozenset(rated_shows),
                    emailed_movies=profile.emailed_movies if profile else frozenset(),
                    emailed_shows=profile.emailed_shows if profile else frozenset(),
@@ -75,7 +77,7 @@ class Recipient:
     def left_out(self, kind: str) -> set[int]:
         if kind == "movie":
             return {*self.ratings, *self.put_aside, *self.emailed_movies}
-        return {*self.rated_shows, *self.emailed_shows}
+        return {*self.rated_shows, *self.shows_put_aside, *self.emailed_shows}
 
 
 # --- the words ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import time
 from projections.catalog_port import MOVIES, SHOWS
 from projections.registry import Registry
 from projections.search import SearchIndex
-from projections.views import MovieFilter, Show, Title, listed, popular_key
+from projections.views import MovieFilter, Show, ShowFilter, Title, listed, popular_key
 
 log = logging.getLogger(__name__)
 _KINDS = ((MOVIES, "movie"), (SHOWS, "show"))
@@ -33,7 +33,7 @@ class HotCatalog:
         self.shows: dict[int, Show] = {}
         self._sort_keys: dict[tuple[str, int], tuple] = {}
         # Derived on demand and dropped at every change: kind -> ids in the popular order; (kind,
-        # filter) -> the matching titles in that order; "genres" -> every genre.
+        # filter) -> the matching titles in that order; ("genres", kind) -> every genre of that kind.
         self._orders: dict = {}
         self._seen: dict[str, tuple[str, int]] = {}  # read model -> (collection, checkpoint loaded)
         self._checked, self._lock = 0.0, asyncio.Lock()
@@ -75,19 +75,23 @@ class HotCatalog:
         return self._orders[kind]
 
     def popular_matching(self, where: MovieFilter) -> list[Title]:
-        """Every listed movie matching ``where``, most popular first (kept until the catalog changes)."""
-        key = ("movie", where)
-        if where.genre and where.genre not in self.genres():
+        """Every listed movie (or show, for a ``ShowFilter``) matching ``where``, most popular first
+        (kept until the catalog changes)."""
+        kind = "show" if isinstance(where, ShowFilter) else "movie"
+        key = (kind, where)
+        if where.genre and where.genre not in self.genres(kind):
             return []  # and not kept: only real genres are, so what is kept stays bounded
         if key not in self._orders:
-            everything = not (where.genre or where.decade)
-            self._orders[key] = [self.movies[i] for i in self.popular("movie") if everything or where.matches(self.movies[i])]
+            titles, everything = self.movies if kind == "movie" else self.shows, not (where.genre or where.decade)
+            self._orders[key] = [titles[i] for i in self.popular(kind) if everything or where.matches(titles[i])]
         return self._orders[key]
 
-    def genres(self) -> list[str]:
-        if "genres" not in self._orders:
-            self._orders["genres"] = sorted({g for movie in self.movies.values() for g in movie.genres})
-        return self._orders["genres"]  # type: ignore[return-value]
+    def genres(self, kind: str = "movie") -> list[str]:
+        """Every genre of the listed movies (or shows), in alphabetical order."""
+        if ("genres", kind) not in self._orders:
+            titles = self.movies if kind == "movie" else self.shows
+            self._orders[("genres", kind)] = sorted({g for title in titles.values() for g in title.genres})
+        return self._orders[("genres", kind)]  # type: ignore[return-value]
 
     def _put(self, kind: str, document: dict) -> None:
         key, titles = document["_id"], self.movies if kind == "movie" else self.shows

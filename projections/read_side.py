@@ -25,7 +25,7 @@ from projections.member_cache import MemberCache
 from projections.registry import Registry
 from projections.search import search
 from projections.user_profiles import NAME as PROFILES
-from projections.views import Credentials, Member, MovieFilter, Show, Title
+from projections.views import Credentials, Member, MovieFilter, Show, ShowFilter, Title
 
 
 class ReadSide:
@@ -161,12 +161,17 @@ class ReadSide:
             return titles[skip:skip + limit]
         return list(islice((title for title in titles if title.id not in excluded), skip, skip + limit))
 
-    async def genres(self) -> list[str]:
-        return [g for g in (await self.catalog.fresh()).genres() if g != "(no genres listed)"]
+    async def genres(self, kind: str = "movie") -> list[str]:
+        """The genres of the listed movies (or shows, ``kind="show"``), for the lists' filters."""
+        return [g for g in (await self.catalog.fresh()).genres(kind) if g != "(no genres listed)"]
 
-    async def shows(self, skip: int = 0, limit: int = 24) -> list[Show]:
-        catalog = await self.catalog.fresh()
-        return [catalog.shows[i] for i in catalog.popular("show")[skip:skip + limit]]
+    async def shows(self, where: ShowFilter = ShowFilter(), exclude: Iterable[int] = (), skip: int = 0,
+                    limit: int = 24) -> list[Show]:
+        """Listed shows matching ``where``, most popular first, ``exclude``'s ids left out."""
+        titles, excluded = (await self.catalog.fresh()).popular_matching(where), frozenset(exclude)
+        if not excluded:
+            return titles[skip:skip + limit]  # type: ignore[return-value]
+        return list(islice((title for title in titles if title.id not in excluded), skip, skip + limit))
 
     async def shows_by_id(self, ids: Iterable[int]) -> dict[int, Show]:
         shows = (await self.catalog.fresh()).shows

@@ -18,9 +18,12 @@ from domain import events as e
 NAME = "user_profiles"
 
 _USER_EVENTS = (e.UserSignedUpV1, e.UserSignedUp, e.EmailVerified, e.PasswordChanged, e.EmailChanged, e.SessionsEnded,
-                e.AccountDeleted, e.ShowRatingRemoved, e.EpisodeRatingRemoved, e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen,
-                e.NotSeenUnmarked, e.MarkedNotInterested, e.NotInterestedUnmarked, e.ShowRated, e.EpisodeRated,
-                e.EmailPreferencesChanged, e.PicksEmailed, e.OperatorRoleGranted, e.OperatorRoleRevoked)
+                e.AccountDeleted, e.EmailPreferencesChanged, e.PicksEmailed, e.OperatorRoleGranted,
+                e.OperatorRoleRevoked,
+                e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen, e.NotSeenUnmarked,
+                e.MarkedNotInterested, e.NotInterestedUnmarked,
+                e.ShowRated, e.EpisodeRated, e.ShowRatingRemoved, e.EpisodeRatingRemoved, e.ShowMarkedNotSeen,
+                e.ShowNotSeenUnmarked, e.ShowMarkedNotInterested, e.ShowNotInterestedUnmarked)
 
 
 def email_defaults() -> dict:
@@ -34,6 +37,7 @@ def empty_profile(user_id: str) -> dict:
     return {"user_id": user_id, "sealed": {}, "signed_up_at": None, "verified": False, "email_version": 0,
             "password_version": 0, "session_epoch": 0, "deleted": False,
             "ratings": {}, "not_seen": [], "not_interested": [], "show_ratings": {}, "episode_ratings": {},
+            "show_not_seen": [], "show_not_interested": [],
             "counts": {"ratings": 0, "not_seen": 0, "not_interested": 0, "show_ratings": 0, "episode_ratings": 0},
             **email_defaults()}
 
@@ -66,7 +70,8 @@ class UserProfiles:
                 profile["session_epoch"] += 1
             case e.AccountDeleted():
                 profile.update(sealed={}, deleted=True, verified=False, not_seen=[], not_interested=[],
-                               emailed_movies=[], emailed_shows=[], last_picks=None, operator=False)
+                               show_not_seen=[], show_not_interested=[], emailed_movies=[], emailed_shows=[],
+                               last_picks=None, operator=False)
                 profile["session_epoch"] += 1
             case e.OperatorRoleGranted() | e.OperatorRoleRevoked():
                 profile["operator"] = isinstance(event, e.OperatorRoleGranted)
@@ -94,6 +99,15 @@ class UserProfiles:
                 profile["show_ratings"].pop(str(event.show_id), None)
             case e.EpisodeRatingRemoved():
                 profile["episode_ratings"].pop(f"{event.show_id}:{event.season}:{event.episode}", None)
+            # Profiles from before shows could be put aside lack these two lists (views.py reads them as empty).
+            case e.ShowMarkedNotSeen():
+                _add(profile.setdefault("show_not_seen", []), event.show_id)
+            case e.ShowNotSeenUnmarked():
+                _remove(profile.setdefault("show_not_seen", []), event.show_id)
+            case e.ShowMarkedNotInterested():
+                _add(profile.setdefault("show_not_interested", []), event.show_id)
+            case e.ShowNotInterestedUnmarked():
+                _remove(profile.setdefault("show_not_interested", []), event.show_id)
         profile["counts"] = {field: len(profile[field]) for field in profile["counts"]}
         return profile
 

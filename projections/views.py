@@ -4,6 +4,7 @@ home of the rules every reader shares (what "listed" means, which genres count).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from projections.shows import label
@@ -68,6 +69,10 @@ class Show(Title):
         base = Title.from_document("show", doc)
         return cls(**{name: getattr(base, name) for name in Title.__dataclass_fields__}, seasons=ordered)
 
+    def as_title(self) -> Title:
+        """The show without its seasons: a plain Title, hashable (a card's cache key)."""
+        return Title(**{name: getattr(self, name) for name in Title.__dataclass_fields__})
+
 
 def _episode_fields(value) -> dict:
     """An episode as a dict, or as the event's short array [season, number, title, airdate, ...]."""
@@ -107,6 +112,8 @@ class Member:
     not_interested: frozenset[int]
     show_ratings: dict[int, float]
     episode_ratings: dict[str, float]
+    show_not_seen: frozenset[int] = frozenset()
+    show_not_interested: frozenset[int] = frozenset()
     session_epoch: int = 0
     email_version: int = 1
     weekly_email: bool = True
@@ -129,6 +136,9 @@ class Member:
                    not_seen=frozenset(doc.get("not_seen", ())), not_interested=frozenset(doc.get("not_interested", ())),
                    show_ratings={int(k): float(v) for k, v in doc.get("show_ratings", {}).items()},
                    episode_ratings=dict(doc.get("episode_ratings", {})),
+                   # A profile from before shows could be put aside: none is.
+                   show_not_seen=frozenset(doc.get("show_not_seen", ())),
+                   show_not_interested=frozenset(doc.get("show_not_interested", ())),
                    session_epoch=int(doc.get("session_epoch", 0)), email_version=int(doc.get("email_version", 1)),
                    # A profile from before e-mail preferences existed: everything on, nothing sent.
                    weekly_email=bool(doc.get("weekly_email", True)), email_shows=bool(doc.get("email_shows", True)),
@@ -153,6 +163,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class MovieFilter:
+    LIST: ClassVar[str] = "/movies"  # the list it filters
     genre: str | None = None
     decade: int | None = None
 
@@ -162,7 +173,14 @@ class MovieFilter:
         return self.decade is None or (title.year is not None and self.decade <= title.year <= self.decade + 9)
 
     def url(self, page: int = 1) -> str:
-        """The movies list with this filter, at ``page``."""
+        """The list with this filter, at ``page``."""
         params = {"genre": self.genre, "decade": self.decade, "page": page if page > 1 else None}
         query = urlencode({key: value for key, value in params.items() if value})
-        return f"/movies?{query}" if query else "/movies"
+        return f"{self.LIST}?{query}" if query else self.LIST
+
+
+@dataclass(frozen=True)
+class ShowFilter(MovieFilter):
+    """The same filter on the shows list (by a show's genres and premiere year)."""
+
+    LIST: ClassVar[str] = "/shows"

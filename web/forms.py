@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal, TypeVar
 
 import msgspec
 from litestar import Request
+from litestar.params import QueryParameter
 
 from domain.accounts import normalize_email
 from domain.errors import InvalidInput
@@ -21,6 +22,11 @@ Next = Annotated[str, msgspec.Meta(max_length=2000)]
 Secret = Annotated[str, msgspec.Meta(max_length=1024)]
 Short = Annotated[str, msgspec.Meta(max_length=300)]
 Token = Annotated[str, msgspec.Meta(max_length=1000)]
+
+# The lists' filters, as typed query parameters. A blank choice arrives as "", so the decade is a
+# checked string (the controller makes it a number).
+Decade = Annotated[str, QueryParameter(pattern=r"^((18|19|20)\d0)?$")]
+Genre = Annotated[str | None, QueryParameter(max_length=60)]
 
 
 class Form(msgspec.Struct, kw_only=True):

@@ -46,6 +46,17 @@ class TitleState:
         return cls(True, member.ratings.get(movie_id), movie_id in member.not_seen,
                    movie_id in member.not_interested)
 
+    @classmethod
+    def of_show(cls, member: Any, show_id: int, episode: tuple[int, int] | None = None) -> "TitleState":
+        """The visitor's relation to a show, or to one of its episodes ((season, number)), which
+        can only be rated (a show, not an episode, is put aside)."""
+        if not member:
+            return ANONYMOUS
+        if episode:
+            return cls(True, member.rating_of_show(show_id, episode))
+        return cls(True, member.show_ratings.get(show_id), show_id in member.show_not_seen,
+                   show_id in member.show_not_interested)
+
 
 ANONYMOUS = TitleState(False)
 

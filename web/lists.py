@@ -6,23 +6,26 @@ from dataclasses import dataclass
 
 from projections.read_side import ReadSide
 from mybigmovie.recommendations import Recommender, taste
-from projections.views import Member, MovieFilter, Title
+from projections.views import Member, MovieFilter, ShowFilter, Title
 
 PAGE_SIZE = 24
 POOL = 480  # a member's list re-ranks this many popular titles matching the filters
 ENOUGH_RATINGS = 5  # below this, a member is asked to rate rather than shown "for you"
 
 
-async def show_page(reads: ReadSide, recommender: Recommender, member: Member | None, page: int) -> MoviePage:
+async def show_page(reads: ReadSide, recommender: Recommender, member: Member | None, where: ShowFilter,
+                    page: int) -> MoviePage:
     """One page of the shows list: for a member who rated anything, re-ranked by the model (shows are
-    items of the same model as movies, so movie ratings alone already order them)."""
+    items of the same model as movies, so movie ratings alone already order them); shows they are
+    not interested in left out."""
+    exclude = member.show_not_interested if member else ()
     start = (page - 1) * PAGE_SIZE
     if member and taste_of(member) and start < POOL and recommender.available:
-        pool = await reads.shows(limit=POOL)
+        pool = await reads.shows(where, exclude, limit=POOL)
         window = _rank(recommender, member, pool, start, PAGE_SIZE + 1, shows=True)
         if window is not None:
             return MoviePage(window[:PAGE_SIZE], page, len(window) > PAGE_SIZE or len(pool) == POOL, True)
-    found = await reads.shows(skip=start, limit=PAGE_SIZE + 1)
+    found = await reads.shows(where, exclude, skip=start, limit=PAGE_SIZE + 1)
     return MoviePage(found[:PAGE_SIZE], page, len(found) > PAGE_SIZE, False)
 
 

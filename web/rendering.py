@@ -17,7 +17,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from projections.views import Title
+from projections.views import Show, Title
 from web.fragments import Fragments, TitleState
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,24 +72,28 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
             return fragments.render_once("partials/movie_actions.html", variables, holes(context))
         return fragments.render("partials/movie_actions.html", (movie.id, state), variables, holes(context))
 
-    def rating_widget(context: Context, show_id: int, episode: tuple[int, int] | None, error: str | None) -> Markup:
-        member = context.get("member")
-        current = member.rating_of_show(show_id, episode) if member else None
-        variables = {"show_id": show_id, "episode": episode, "current": current, "signed_in": bool(member),
-                     "error": error}
+    @pass_context
+    def show_card(context: Context, show: Show, rank: int) -> Markup:
+        card = show.as_title()  # hashable, unlike a show with its seasons: the key is what the card shows
+        state = TitleState.of_show(context.get("member"), show.id)
+        return fragments.render("partials/show_card.html", (card, state), {"show": card, "state": state},
+                                holes(context, rank))
+
+    def show_widget(context: Context, show_id: int, episode: tuple[int, int] | None, error: str | None) -> Markup:
+        state = TitleState.of_show(context.get("member"), show_id, episode)
+        variables = {"show_id": show_id, "episode": episode, "state": state, "error": error}
         if error:
-            return fragments.render_once("partials/show_rating.html", variables, holes(context))
-        return fragments.render("partials/show_rating.html", (show_id, episode, current, bool(member)), variables,
-                                holes(context))
+            return fragments.render_once("partials/show_actions.html", variables, holes(context))
+        return fragments.render("partials/show_actions.html", (show_id, episode, state), variables, holes(context))
 
     def rated_row(movie: Title, rating: float) -> Markup:
         return fragments.render("partials/rated_row.html", (movie, rating), {"movie": movie, "rating": rating},
                                 NO_HOLES)
 
     env.globals.update(
-        movie_card=movie_card, movie_actions=movie_actions, rated_row=rated_row,
-        show_stars=pass_context(lambda context, show, error=None: rating_widget(context, show.id, None, error)),
-        episode_stars=pass_context(lambda context, show, episode: rating_widget(context, show.id, episode, None)))
+        movie_card=movie_card, movie_actions=movie_actions, rated_row=rated_row, show_card=show_card,
+        show_actions=pass_context(lambda context, show, error=None: show_widget(context, show.id, None, error)),
+        episode_actions=pass_context(lambda context, show, episode: show_widget(context, show.id, episode, None)))
 
 
 def wants_fragment(request: Request) -> bool:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from hypothesis import given, settings, strategies as st
 
-from projections.views import Member, Title
+from projections.views import Episode, Member, Show, Title
 from web.fragments import Fragments, TitleState
 from web.rendering import environment
 
@@ -65,23 +65,72 @@ def test_a_cached_card_is_the_templates_card(movie, signed_in, rating, not_seen,
         same_but_ids(cached, reference)
 
 
-@settings(max_examples=100, deadline=None)
-@given(rating=st.none() | st.sampled_from(HALF_STARS), episode=st.none() | st.tuples(st.integers(0, 99),
-       st.integers(0, 999)), signed_in=st.booleans(), back=backs)
-def test_a_cached_show_or_episode_widget_is_the_templates_widget(rating, episode, signed_in, back):
-    env = environment()
+# One environment, so one cache, for every example of the tests below: a state missing from a cache
+# key would serve one visitor's fragment to another and fail the comparison with the template's.
+SHARED = environment()
+shows = st.builds(Show, id=st.integers(1, 3), kind=st.just("show"), title=text,
+                  year=st.none() | st.integers(1940, 2030), genres=st.lists(text, max_size=3).map(tuple),
+                  rating_count=st.integers(0, 10**6), rating_mean=st.none() | st.floats(0.5, 5),
+                  seasons=st.just({1: [Episode(1, 1, "Pilot")]}))
+
+
+def show_member(show_id: int, rating: float | None, episode: tuple[int, int] | None, not_seen: bool,
+                not_interested: bool) -> Member:
+    key = f"{show_id}:{episode[0]}:{episode[1]}" if episode else None
+    return Member(user_id="u", display_name="M", email="m@example.org", ratings={}, not_seen=frozenset(),
+                  not_interested=frozenset(), show_ratings={show_id: rating} if rating and not episode else {},
+                  episode_ratings={key: rating} if rating and episode else {},
+                  show_not_seen=frozenset({show_id} if not_seen else ()),
+                  show_not_interested=frozenset({show_id} if not_interested else ()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rating=st.none() | st.sampled_from(HALF_STARS), episode=st.none() | st.tuples(st.integers(0, 2),
+       st.integers(0, 2)), signed_in=st.booleans(), not_seen=st.booleans(), not_interested=st.booleans(),
+       back=backs)
+def test_a_cached_show_or_episode_widget_is_the_templates_widget(rating, episode, signed_in, not_seen,
+                                                                 not_interested, back):
     show = SimpleNamespace(id=7)
-    key = f"7:{episode[0]}:{episode[1]}" if episode else None
-    member = Member(user_id="u", display_name="M", email="m@example.org", ratings={}, not_seen=frozenset(),
-                    not_interested=frozenset(), show_ratings={7: rating} if rating and not episode else {},
-                    episode_ratings={key: rating} if rating and episode else {}) if signed_in else None
+    member = show_member(7, rating, episode, not_seen, not_interested) if signed_in else None
     path, _, query = back.partition("?")
-    source = "{{ episode_stars(show, episode) }}" if episode else "{{ show_stars(show) }}"
+    source = "{{ episode_actions(show, episode) }}" if episode else "{{ show_actions(show) }}"
     for _ in range(2):
-        cached = page(env, source, show=show, episode=episode, member=member, path=path, query=query)
-        reference = direct(env, "partials/show_rating.html", show_id=7, episode=episode, back=back,
-                           current=rating if signed_in else None, signed_in=signed_in)
+        cached = page(SHARED, source, show=show, episode=episode, member=member, path=path, query=query)
+        reference = direct(SHARED, "partials/show_actions.html", show_id=7, episode=episode, back=back,
+                           state=TitleState.of_show(member, 7, episode))
         same_but_ids(cached, reference)
+
+
+@settings(max_examples=300, deadline=None)
+@given(show=shows, signed_in=st.booleans(), rating=st.none() | st.sampled_from(HALF_STARS),
+       not_seen=st.booleans(), not_interested=st.booleans(), back=backs, rank=st.integers(1, 10_000))
+def test_a_cached_show_card_is_the_templates_card(show, signed_in, rating, not_seen, not_interested, back, rank):
+    member = show_member(show.id, rating, None, not_seen, not_interested) if signed_in else None
+    path, _, query = back.partition("?")
+    for _ in range(2):
+        cached = page(SHARED, "{{ show_card(show, rank) }}", show=show, rank=rank, member=member, path=path,
+                      query=query)
+        reference = direct(SHARED, "partials/show_card.html", show=show.as_title(), rank=rank, back=back,
+                           state=TitleState.of_show(member, show.id))
+        same_but_ids(cached, reference)
+
+
+def test_a_shows_card_and_page_carry_its_controls_as_the_member_left_them():
+    # given a member who rated one show and put another aside
+    member = show_member(1, 4.0, None, False, False)
+    aside = Member(**{**member.__dict__, "show_ratings": {}, "show_not_seen": frozenset({2}),
+                      "show_not_interested": frozenset({2})})
+    rated = page(SHARED, "{{ show_card(show, 1) }}", show=Show(id=1, kind="show", title="Rated"), member=member,
+                 path="/shows", query="")
+    put_aside = page(SHARED, "{{ show_card(show, 1) }}", show=Show(id=2, kind="show", title="Aside"), member=aside,
+                     path="/shows", query="")
+    # then the rated one offers to remove the rating, the other to undo both marks
+    assert "/shows/1/rating/delete" in rated and 'value="4.0" checked' in rated and "Not seen</button>" not in rated
+    assert "Marked not seen · undo" in put_aside and "Not interested · undo" in put_aside
+    assert "/rating/delete" not in put_aside
+    episode = page(SHARED, "{{ episode_actions(show, (1, 2)) }}", show=SimpleNamespace(id=1),
+                   member=show_member(1, 3.5, (1, 2), False, False), path="/shows/1", query="")
+    assert "/shows/1/episodes/1/2/rating/delete" in episode and "not-seen" not in episode
 
 
 def test_the_rating_shows_on_the_card_as_the_checked_star():

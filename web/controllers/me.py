@@ -147,11 +147,13 @@ async def _me_page(request: Request, reads, recommender, member: Member, saved: 
     titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
     rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),
                    key=lambda pair: (-pair[1], pair[0].title))
-    shows = await reads.shows_by_id(member.show_ratings)
+    shows = await reads.shows_by_id([*member.show_ratings, *member.show_not_seen, *member.show_not_interested])
     return page(request, "pages/me.html", status_code=422 if error else 200, member=member, rated=rated,
                 not_seen=[titles[i] for i in member.not_seen if i in titles],
                 not_interested=[titles[i] for i in member.not_interested if i in titles],
                 show_ratings=[(shows[i], r) for i, r in member.show_ratings.items() if i in shows],
+                shows_not_seen=[shows[i] for i in member.show_not_seen if i in shows],
+                shows_not_interested=[shows[i] for i in member.show_not_interested if i in shows],
                 model_status=recommender.status(), saved=saved, error=error)
 
 

@@ -14,15 +14,11 @@ from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
 from web.errors import Id
 from web.fragments import TitleState
-from web.forms import CommandForm, MarkForm, RatingForm, safe_next
+from web.forms import CommandForm, Decade, Genre, MarkForm, RatingForm, safe_next
 from web.lists import because, movie_page, similar
 from projections.read_side import ReadSide
 from web.rendering import page, partial, see_other, wants_fragment
 from projections.views import Member, MovieFilter
-
-# A blank choice in the filter form arrives as "", so the decade is parsed from a checked string.
-Decade = Annotated[str, QueryParameter(pattern=r"^((18|19|20)\d0)?$")]
-Genre = Annotated[str | None, QueryParameter(max_length=60)]
 
 
 class MoviesController(Controller):

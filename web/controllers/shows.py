@@ -1,4 +1,5 @@
-"""TV shows: the list, a show's page with its seasons and episodes, and rating a show or an episode."""
+"""TV shows: the list (filtered, ordered for the member), a show's page with its seasons and episodes,
+and what a member does with a show or an episode: rate, remove the rating, put the show aside."""
 from __future__ import annotations
 
 from typing import Annotated, Callable
@@ -10,16 +11,17 @@ from litestar.response import Redirect, Template
 
 from commands import messages as m
 from mybigmovie.bootstrap import Services
-from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
 from web.errors import Id
-from web.forms import RatingForm, safe_next
+from web.forms import CommandForm, Decade, Genre, MarkForm, RatingForm, safe_next
+from web.fragments import TitleState
 from web.lists import show_page
 from projections.read_side import ReadSide
 from web.rendering import page, partial, see_other, wants_fragment
-from projections.views import Member
+from projections.views import Member, ShowFilter
 
 Season = Annotated[int, PathParameter(ge=0, le=1000)]
+DECADES = range(2020, 1930, -10)  # television's
 
 
 class ShowsController(Controller):
@@ -27,10 +29,12 @@ class ShowsController(Controller):
 
     @get("/", name="shows")
     async def shows(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
+                    genre: Genre = None, decade: Decade = "",
                     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
-        found = await show_page(reads, recommender, member, page_number)
-        return page(request, "pages/shows.html", block="results", member=member, shows=found.movies,
-                    page_number=page_number, has_next=found.has_next, personal=found.personal)
+        where = ShowFilter(genre or None, int(decade) if decade else None)
+        found = await show_page(reads, recommender, member, where, page_number)
+        return page(request, "pages/shows.html", block="results", member=member, found=found, where=where,
+                    genres=await reads.genres("show"), decades=DECADES)
 
     @get("/{show_id:int}", name="show")
     async def show(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: Id) -> Template:
@@ -39,17 +43,45 @@ class ShowsController(Controller):
     @post("/{show_id:int}/rating", name="rate_show")
     async def rate_show(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
                         show_id: Id) -> Template | Redirect:
-        return await _rate(request, reads, services, require(member), show_id, None,
-                           lambda f, user: m.RateShow(command_id=str(f.command_id), user_id=user, show_id=show_id,
-                                                      rating=f.rating))
+        return await _act(request, reads, services, require(member), show_id, None, RatingForm,
+                          lambda f, user: m.RateShow(command_id=str(f.command_id), user_id=user, show_id=show_id,
+                                                     rating=f.rating))
+
+    @post("/{show_id:int}/rating/delete", name="unrate_show")
+    async def unrate_show(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                          show_id: Id) -> Template | Redirect:
+        return await _act(request, reads, services, require(member), show_id, None, CommandForm,
+                          lambda f, user: m.RemoveShowRating(command_id=str(f.command_id), user_id=user,
+                                                             show_id=show_id))
+
+    @post("/{show_id:int}/not-seen", name="show_not_seen")
+    async def not_seen(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                       show_id: Id) -> Template | Redirect:
+        return await _act(request, reads, services, require(member), show_id, None, MarkForm,
+                          lambda f, user: m.MarkShowNotSeen(command_id=str(f.command_id), user_id=user,
+                                                            show_id=show_id, marked=f.marked))
+
+    @post("/{show_id:int}/not-interested", name="show_not_interested")
+    async def not_interested(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                             show_id: Id) -> Template | Redirect:
+        return await _act(request, reads, services, require(member), show_id, None, MarkForm,
+                          lambda f, user: m.MarkShowNotInterested(command_id=str(f.command_id), user_id=user,
+                                                                  show_id=show_id, marked=f.marked))
 
     @post("/{show_id:int}/episodes/{season:int}/{episode:int}/rating", name="rate_episode")
     async def rate_episode(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
                            show_id: Id, season: Season, episode: Season) -> Template | Redirect:
-        return await _rate(request, reads, services, require(member), show_id, (season, episode),
-                           lambda f, user: m.RateEpisode(command_id=str(f.command_id), user_id=user,
-                                                         show_id=show_id, season=season, episode=episode,
-                                                         rating=f.rating))
+        return await _act(request, reads, services, require(member), show_id, (season, episode), RatingForm,
+                          lambda f, user: m.RateEpisode(command_id=str(f.command_id), user_id=user,
+                                                        show_id=show_id, season=season, episode=episode,
+                                                        rating=f.rating))
+
+    @post("/{show_id:int}/episodes/{season:int}/{episode:int}/rating/delete", name="unrate_episode")
+    async def unrate_episode(self, request: Request, reads: ReadsDep, services: ServicesDep, member: MemberDep,
+                             show_id: Id, season: Season, episode: Season) -> Template | Redirect:
+        return await _act(request, reads, services, require(member), show_id, (season, episode), CommandForm,
+                          lambda f, user: m.RemoveEpisodeRating(command_id=str(f.command_id), user_id=user,
+                                                                show_id=show_id, season=season, episode=episode))
 
 
 async def _show_page(request: Request, reads: ReadSide, member: Member | None, show_id: int,
@@ -61,16 +93,17 @@ async def _show_page(request: Request, reads: ReadSide, member: Member | None, s
                 error=error)
 
 
-async def _rate(request: Request, reads: ReadSide, services: Services, member: Member, show_id: int,
-                episode: tuple[int, int] | None, command: Callable[..., m.Command]) -> Template | Redirect:
-    error = await submit(request, services, member, RatingForm, command)
+async def _act(request: Request, reads: ReadSide, services: Services, member: Member, show_id: int,
+               episode: tuple[int, int] | None, form_type: type[CommandForm],
+               command: Callable[..., m.Command]) -> Template | Redirect:
+    """Parse the form, send the command and answer: with the show's (or the episode's) widget for
+    htmx (the shows list refreshes on the "rated" event), else by sending the browser back where it was."""
+    error = await submit(request, services, member, form_type, command)
     back = safe_next((await request.form()).get("next"), f"/shows/{show_id}")
     if not wants_fragment(request):
         return await _show_page(request, reads, member, show_id, error) if error else see_other(back)
-    show = await reads.show(show_id)
-    if show is None:
+    if await reads.show(show_id) is None:
         raise NotFoundException(f"There is no show with id {show_id}.")
-    member = await reads.member(member.user_id)
-    return partial("partials/show_rating.html", status_code=422 if error else 200, show_id=show_id, episode=episode,
-                   current=member.rating_of_show(show_id, episode) if member else None, signed_in=member is not None,
-                   error=error, back=back)
+    return partial("partials/show_actions.html", status_code=422 if error else 200,
+                   trigger=None if error else "rated", show_id=show_id, episode=episode, error=error, back=back,
+                   state=TitleState.of_show(await reads.member(member.user_id), show_id, episode))
