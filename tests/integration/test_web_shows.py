@@ -74,6 +74,10 @@ async def test_a_show_lists_its_seasons_and_episodes_by_their_names(show_site):
 async def test_the_list_filters_by_genre_and_decade(show_site):
     assert shows((await show_site.get("/shows")).text) == BY_POPULARITY
     assert shows((await show_site.get("/shows?genre=Crime")).text) == ["Breaking Bad", "The Sopranos"]
+    # the filters form (the one list_filters partial of /movies and /shows) asks this list, keeping the choice
+    crime = (await show_site.get("/shows?genre=Crime")).text
+    form(crime, "/shows")  # (raises when no form asks /shows)
+    assert '<option value="Crime" selected>' in crime
     assert shows((await show_site.get("/shows?decade=1990")).text) == ["The Sopranos", "Friends"]
     assert shows((await show_site.get("/shows?genre=Crime&decade=1990")).text) == ["The Sopranos"]
     assert shows((await show_site.get("/shows?genre=&decade=")).text) == BY_POPULARITY
