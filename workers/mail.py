@@ -102,9 +102,7 @@ def render(letter: Letter, links: MailLinks, user_id: str, sender: str, to: str,
     """The message, text and HTML (autoescaped), each pick with its links, and the unsubscribe headers."""
     entries = [{"pick": pick, "url": f"{links.site_url}{pick.path}",
                 "seen": links.pick(SEEN, user_id, pick.kind, pick.id),
-                # No "not interested" for a show: the account records that of movies only.
-                "not_interested": links.pick(NOT_INTERESTED, user_id, pick.kind, pick.id)
-                if pick.kind == "movie" else None} for pick in letter.picks]
+                "not_interested": links.pick(NOT_INTERESTED, user_id, pick.kind, pick.id)} for pick in letter.picks]
     unsubscribe = links.unsubscribe(user_id)
     context = {"letter": letter, "entries": entries, "site_url": links.site_url, "unsubscribe": unsubscribe,
                "preferences": f"{links.site_url}/me#email-preferences"}

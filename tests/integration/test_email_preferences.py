@@ -170,3 +170,24 @@ async def test_a_member_who_turned_shows_off_gets_movies_only(mail_site, web_ser
                                                         if k != "shows"})
     weekly = await mail_picks(web_services, smtp_inbox, ANN, WEEK)
     assert ", a TV show" not in text_of(weekly) and weekly["Subject"] == "Your 5 movies for this week"
+
+
+async def test_not_interested_from_the_e_mail_puts_a_show_aside_too(mail_site, web_services, smtp_inbox):
+    # Given a member who rates shows, and a weekly e-mail with two shows in it
+    await join(mail_site, ANN)
+    await rate_show(web_services, ANN, 903747, 5.0)
+    weekly = await mail_picks(web_services, smtp_inbox, ANN, WEEK)
+    user_id = await user_of(web_services, ANN)
+    [sent] = [r.event for r in await web_services.store.read_stream(f"mailing-{user_id}-{WEEK}")
+              if isinstance(r.event, e.PicksEmailed)]
+    assert len(sent.show_ids) == 2
+    # every pick has its "not interested" link, the shows' included; a show's puts that show aside
+    links = links_in(weekly, "/picks/not-interested")
+    assert len(links) == 5
+    show_link = links[-1]  # movies first, then shows
+    page = await mail_site.get(show_link)
+    assert page.status_code == 200
+    await mail_site.post("/picks/not-interested", data=form(page.text, "/picks/not-interested"))
+    [marked] = await events_of(web_services, ANN, e.ShowMarkedNotInterested)
+    assert marked.show_id == sent.show_ids[-1]
+    assert await events_of(web_services, ANN, e.MarkedNotInterested) == []

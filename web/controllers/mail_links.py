@@ -16,7 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, PathParameter
 from litestar.response import Template
 
-from commands.messages import ChangeEmailPreferences, MarkNotInterested
+from commands.messages import ChangeEmailPreferences, MarkNotInterested, MarkShowNotInterested
 from domain.errors import DomainError, InvalidInput, InvalidLink, UnknownUser
 from mybigmovie.mail_links import NOT_INTERESTED, SEEN, MailLinks, PickLink
 from projections.read_side import ReadSide
@@ -75,8 +75,10 @@ class MailLinksController(Controller):
         try:
             form = await parse_form(request, MailLinkForm)
             link, title = await _read(reads, links, NOT_INTERESTED, form.token)
-            position = await send(request, services, MarkNotInterested(command_id=link.command_id,
-                                                                       user_id=link.user_id, movie_id=link.title_id))
+            command = (MarkNotInterested(command_id=link.command_id, user_id=link.user_id, movie_id=link.title_id)
+                       if link.kind == "movie" else
+                       MarkShowNotInterested(command_id=link.command_id, user_id=link.user_id, show_id=link.title_id))
+            position = await send(request, services, command)
         except DomainError as problem:
             return _bad_link(request, str(problem))
         if member is not None and member.user_id == link.user_id:  # her next page shows it, in any web process
@@ -103,8 +105,6 @@ async def _read(reads: ReadSide, links: MailLinks, purpose: str, token: str) -> 
         link = links.read_pick(purpose, token)
     except InvalidLink:
         raise InvalidLink(BAD) from None
-    if purpose == NOT_INTERESTED and link.kind != "movie":
-        raise InvalidLink(BAD)
     title = await (reads.movie(link.title_id) if link.kind == "movie" else reads.show(link.title_id))
     if title is None:
         raise InvalidInput("That title is no longer in our catalog.")
