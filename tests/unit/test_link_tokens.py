@@ -6,7 +6,7 @@ import time
 import pytest
 
 from domain.errors import InvalidLink
-from web.tokens import LIFETIMES, LinkTokens
+from mybigmovie.tokens import LIFETIMES, LinkTokens
 
 TOKENS = LinkTokens("a secret key of the site")
 
