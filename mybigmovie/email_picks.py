@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from domain.accounts import Account
-from mybigmovie.recommendations import Ratings, Recommender, taste
+from mybigmovie.recommendations import Guess, Ratings, Recommender, taste
 from projections.read_side import ReadSide
 from projections.views import LastPicks, Member, MovieFilter, Title
 from recommender.tv import SHOW_ID_BASE, show_item_id
 
 SHOWS_AT_MOST = 2  # of an e-mail's picks, for a member who rates shows and wants them
-SHOW_POOL = 480  # the most popular shows the member's are chosen from (as the shows list, web/lists.py)
 NEWCOMER_POOL = 60  # a member with no ratings yet gets a mix of their own from this many best-liked movies
 
 
@@ -88,6 +87,12 @@ def stars(rating: float) -> str:
     return "★" * (halves // 2) + ("½" if halves % 2 else "")
 
 
+def predicted(guess: Guess | None, reason: str) -> str:
+    """The pick's reason led by the rating the model predicts, when it predicts one:
+    "You'd give it about ★★★★ · because you rated Fargo ★★★★"."""
+    return f"You'd give it about {stars(guess.stars)} · {reason[:1].lower()}{reason[1:]}" if guess else reason
+
+
 def because(title: str, rating: float) -> str:
     return f"Because you rated {title} {stars(rating)}"
 
@@ -138,7 +143,11 @@ async def choose(reads: ReadSide, recommender: Recommender, who: Recipient, k: i
     ``SHOWS_AT_MOST`` shows when they rate shows and want them; each kind best first."""
     shows = await _shows(reads, recommender, who, min(SHOWS_AT_MOST, k)) if who.wants_shows else []
     movies = await _movies(reads, recommender, who, k - len(shows))
-    return [Pick(t.kind, t.id, t.title, t.year, await _reason(reads, recommender, who, t)) for t in movies + shows]
+    chosen = movies + shows
+    items = [t.id if t.kind == "movie" else show_item_id(t.id) for t in chosen]
+    guessed = (recommender.guesses(who.taste, items) if who.taste else None) or {}
+    return [Pick(t.kind, t.id, t.title, t.year, predicted(guessed.get(item), await _reason(reads, who, t, guessed.get(item))))
+            for t, item in zip(chosen, items)]
 
 
 def newcomer_mix(pool: list[Title], k: int, seed: str) -> list[Title]:
@@ -178,18 +187,22 @@ async def _movies(reads: ReadSide, recommender: Recommender, who: Recipient, k: 
 
 
 async def _shows(reads: ReadSide, recommender: Recommender, who: Recipient, k: int) -> list[Title]:
+    """The member's best ``k`` shows over every show the model knows; the most popular while there
+    is no model."""
     exclude = who.left_out("show")
-    pool = [show for show in await reads.shows(limit=SHOW_POOL) if show.id not in exclude]
-    order = recommender.ranked(who.taste, [show.id for show in pool], shows=True) if pool else None
-    return [pool[i] for i in order][:k] if order is not None else pool[:k]
+    items = recommender.top(who.taste, 10 * k, {show_item_id(show) for show in exclude}, shows=True) or []
+    found = await reads.shows_by_id(item - SHOW_ID_BASE for item in items)
+    chosen = [found[item - SHOW_ID_BASE] for item in items if item - SHOW_ID_BASE in found][:k]
+    if len(chosen) < k:
+        exclude |= {show.id for show in chosen}
+        chosen += await reads.shows(exclude=exclude, limit=k - len(chosen))
+    return chosen
 
 
-async def _reason(reads: ReadSide, recommender: Recommender, who: Recipient, title: Title) -> str:
-    ratings = who.taste
-    item = title.id if title.kind == "movie" else show_item_id(title.id)
-    explained = recommender.because(ratings, item, 1) if ratings else None
-    if explained and (rated := await _title_of(reads, explained[0])):
-        return because(rated.title, ratings[explained[0]])
+async def _reason(reads: ReadSide, who: Recipient, title: Title, guess: Guess | None) -> str:
+    """The reason the cards give (``Recommender.guesses``): the member's rating that adds most."""
+    if guess and guess.because is not None and (rated := await _title_of(reads, guess.because)):
+        return because(rated.title, who.taste[guess.because])
     return popular(title)
 
 

@@ -12,16 +12,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Hashable
 
 import numpy as np
 
 from recommender import ranking
 from recommender.artifact import ModelHolder
-from recommender.foldin import fold_in
+from recommender.foldin import UserState, fold_in
 from recommender.model import Model
 from recommender.onboarding import pick_titles
-from recommender.tv import show_item_id
+from recommender.tv import is_show, show_item_id
 
+LIKED = 3.5  # a rating at least this is one the member would call liking the title
 Ratings = dict[int, float]  # item id (a movie id, or a show's tv.show_item_id) -> the member's stars
 
 
@@ -34,6 +36,15 @@ def taste(movie_ratings: dict[int, float], show_ratings: dict[int, float] | None
         episodes.setdefault(int(key.split(":")[0]), []).append(stars)
     shows = {show: sum(stars) / len(stars) for show, stars in episodes.items()} | dict(show_ratings or {})
     return {**movie_ratings, **{show_item_id(show): stars for show, stars in shows.items()}}
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """What the model thinks of a title for a member: the rating it predicts (to the half star) and
+    the model item id of the rated title that adds most to the title's score (None: none adds)."""
+
+    stars: float
+    because: int | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,12 @@ class Recommender:
         # pays one fold-in and one pass over the catalog, not one per page. Bounded in bytes.
         self._scored: OrderedDict[tuple[str, frozenset], np.ndarray] = OrderedDict()
         self._scored_bytes = 0
-        self._ranked: dict[tuple, list[int]] = {}  # a pool's order for a member, by the same kind of key
+        # A pool's order for a member (``order``), by (model, ratings, pool), and each pool's model
+        # indices by (model, pool).
+        self._ordered: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._ordered_bytes = 0
+        self._pool_index: dict[tuple, np.ndarray] = {}
+        self._states: dict[tuple, UserState] = {}  # members folded in, by the same kind of key
 
     def model(self) -> Model | None:
         return self._holder.get()
@@ -94,10 +110,15 @@ class Recommender:
         except (OSError, ValueError, TypeError, AttributeError):
             return None
 
-    @staticmethod
-    def _fold_in(model: Model, ratings: Ratings):
-        items = list(ratings)
-        return fold_in(model, items, [ratings[i] for i in items])
+    def _state(self, model: Model, ratings: Ratings) -> UserState:
+        """The member folded into ``model``, kept per (model, ratings) like their scores."""
+        key = (model.version, frozenset(ratings.items()))
+        if (state := self._states.get(key)) is None:
+            items = list(ratings)
+            state = self._states[key] = fold_in(model, items, [ratings[i] for i in items])
+            if len(self._states) > 512:  # a few KB each
+                self._states.pop(next(iter(self._states)))
+        return state
 
     def scores(self, ratings: Ratings, ids: list[int]) -> list[float] | None:
         """Predicted liking of ``ids`` for a member with ``ratings`` (titles the model does not know last)."""
@@ -105,17 +126,29 @@ class Recommender:
             return None
         return self._scores_of(model, ratings, ids).tolist()
 
-    def ranked(self, ratings: Ratings, ids: list[int], shows: bool = False) -> list[int] | None:
-        """Positions into ``ids`` (movie ids, or show ids with ``shows``), the member's best first;
-        ties keep the order of ``ids``, and titles the model does not know come last."""
+    def order(self, ratings: Ratings, pool: Hashable, items: Callable[[], list[int]]) -> np.ndarray | None:
+        """Positions into a pool of titles, the member's best first: ``items()`` gives the pool's
+        model item ids (movie ids, ``show_item_id`` of shows), asked once per ``pool`` key (a key
+        that changes when the pool does). Ties keep the pool's order and titles the model does not
+        know come last. One pass over the member's kept scores: a whole catalog costs a sort of
+        its scores, kept (bounded in bytes) while the member pages through it."""
         if (model := self.model()) is None:
             return None
-        key = (model.version, frozenset(ratings.items()), tuple(ids), shows)
-        if (order := self._ranked.get(key)) is None:
-            items = [show_item_id(show) for show in ids] if shows else ids
-            order = self._ranked[key] = np.argsort(-self._scores_of(model, ratings, items), kind="stable").tolist()
-            if len(self._ranked) > 256:  # the pools members page through; a few KB each
-                self._ranked.pop(next(iter(self._ranked)))
+        key = (model.version, frozenset(ratings.items()), pool)
+        if (order := self._ordered.get(key)) is not None:
+            self._ordered.move_to_end(key)
+            return order
+        indices = (model.version, pool)
+        if (index := self._pool_index.get(indices)) is None:
+            index = self._pool_index[indices] = model.item_index(np.asarray(items(), dtype=model.item_ids.dtype))
+            if len(self._pool_index) > 64:  # one per list and filter in use
+                self._pool_index.pop(next(iter(self._pool_index)))
+        scores = np.where(index >= 0, self._every_score(model, ratings)[index], -np.inf)
+        order = self._ordered[key] = np.argsort(-scores, kind="stable").astype(np.int32)
+        order.flags.writeable = False
+        self._ordered_bytes += order.nbytes
+        while self._ordered_bytes > self.SCORED_BYTES and len(self._ordered) > 1:
+            self._ordered_bytes -= self._ordered.popitem(last=False)[1].nbytes
         return order
 
     def _scores_of(self, model: Model, ratings: Ratings, ids: list[int]) -> np.ndarray:
@@ -129,7 +162,7 @@ class Recommender:
         if (every := self._scored.get(key)) is not None:
             self._scored.move_to_end(key)
             return every
-        every = ranking.scores(model, self._fold_in(model, ratings))
+        every = ranking.scores(model, self._state(model, ratings))
         every.flags.writeable = False  # shared by every page of this member's until they rate again
         self._scored[key] = every
         self._scored_bytes += every.nbytes
@@ -137,11 +170,12 @@ class Recommender:
             self._scored_bytes -= self._scored.popitem(last=False)[1].nbytes
         return every
 
-    def top(self, ratings: Ratings, k: int, exclude: set[int]) -> list[int] | None:
-        """The member's best ``k`` titles, leaving out what they rated and ``exclude``."""
+    def top(self, ratings: Ratings, k: int, exclude: set[int], shows: bool = False) -> list[int] | None:
+        """The member's best ``k`` movies (shows' item ids with ``shows``) over the whole model,
+        leaving out what they rated and ``exclude`` (model item ids)."""
         if (model := self.model()) is None:
             return None
-        every = self._every_score(model, ratings).copy()
+        every = np.where(_show_items(model) == shows, self._every_score(model, ratings), -np.inf)
         return [item for item, _ in ranking.best(model, every, k, exclude={*exclude, *ratings})]
 
     def to_ask(self, k: int, exclude: set[int]) -> list[int] | None:
@@ -157,6 +191,26 @@ class Recommender:
         items = list(ratings)
         return [item for item, _ in ranking.explain(model, (items, [ratings[i] for i in items]), movie_id, top=k)]
 
+    def guesses(self, ratings: Ratings, items: list[int]) -> dict[int, "Guess"] | None:
+        """What the model thinks of each of ``items`` (model item ids: movie ids, or ``show_item_id``
+        of shows) for a member with ``ratings``: the rating it predicts and the rated item that adds
+        most to the title's place in their list (of the ones they liked, when one of those adds). Nothing for items the model does not know or that
+        the member rated; None without a model or ratings (nothing to fold in)."""
+        if (model := self.model()) is None or not ratings:
+            return None
+        asked = [item for item in items if item not in ratings]
+        idx = model.item_index(np.asarray(asked, dtype=model.item_ids.dtype))
+        known = idx >= 0
+        if not known.any():
+            return {}
+        asked, idx = [item for item, k in zip(asked, known) if k], idx[known]
+        state = self._state(model, ratings)
+        stars = ranking.predicted_ratings(model, state, idx)
+        best, _ = ranking.strongest_reasons(model, state, idx, liked=LIKED)
+        rated_ids = model.item_ids[state.rated]
+        return {item: Guess(round(float(s) * 2) / 2, int(rated_ids[b]) if b >= 0 else None)
+                for item, s, b in zip(asked, stars.tolist(), best.tolist())}
+
     def show_scores(self, ratings: Ratings, show_ids: list[int]) -> list[float] | None:
         """Predicted liking of the shows ``show_ids`` (read-model ids) for a member with ``ratings``."""
         return self.scores(ratings, [show_item_id(show) for show in show_ids])
@@ -165,6 +219,37 @@ class Recommender:
         if (model := self.model()) is None:
             return None
         return [item for item, _ in ranking.similar(model, movie_id, k)] or None
+
+    def similar_shows(self, show_id: int, k: int) -> list[int] | None:
+        """The shows (read-model ids) most like the show ``show_id``, most similar first: shows only,
+        whatever movies sit between them. None without a model; [] for a show the model does not know."""
+        if (model := self.model()) is None:
+            return None
+        from recommender.tv import SHOW_ID_BASE
+        key = ("similar shows", show_id)
+        if (found := model._cache.get(key)) is None:  # one pass over the model per show, kept with the model
+            every = ranking.similar(model, show_item_id(show_id), len(model.item_ids))
+            found = model._cache[key] = tuple(item - SHOW_ID_BASE for item, _ in every if item >= SHOW_ID_BASE)[:64]
+            shows = [name for name in model._cache if isinstance(name, tuple) and name[0] == "similar shows"]
+            for old in shows[:-256]:  # the most recent 256 shows asked for
+                model._cache.pop(old, None)
+        return list(found[:k])
+
+    def because_show(self, ratings: Ratings, show_id: int, k: int) -> list[tuple[str, int]] | None:
+        """The member's rated titles that most explain the show ``show_id``'s place in their list,
+        largest share first: ("movie", movie id) or ("show", show id). None without a model."""
+        from recommender.tv import SHOW_ID_BASE
+        items = self.because(ratings, show_item_id(show_id), k)
+        if items is None:
+            return None
+        return [("show", item - SHOW_ID_BASE) if item >= SHOW_ID_BASE else ("movie", item) for item in items]
+
+
+def _show_items(model: Model) -> np.ndarray:
+    """True where the model's item is a show."""
+    if "show_items" not in model._cache:
+        model._cache["show_items"] = is_show(model.item_ids)
+    return model._cache["show_items"]
 
 
 def trained_at(version: str) -> datetime | None:

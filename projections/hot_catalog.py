@@ -14,6 +14,8 @@ import asyncio
 import logging
 import time
 
+import numpy as np
+
 from projections.catalog_port import MOVIES, SHOWS
 from projections.registry import Registry
 from projections.search import SearchIndex
@@ -35,6 +37,7 @@ class HotCatalog:
         # Derived on demand and dropped at every change: kind -> ids in the popular order; (kind,
         # filter) -> the matching titles in that order; ("genres", kind) -> every genre of that kind.
         self._orders: dict = {}
+        self.version = 0  # moves on at every change: what is derived from the catalog is keyed by it
         self._seen: dict[str, tuple[str, int]] = {}  # read model -> (collection, checkpoint loaded)
         self._checked, self._lock = 0.0, asyncio.Lock()
 
@@ -86,6 +89,27 @@ class HotCatalog:
             self._orders[key] = [titles[i] for i in self.popular(kind) if everything or where.matches(titles[i])]
         return self._orders[key]
 
+    def ids_matching(self, where: MovieFilter) -> np.ndarray:
+        """The ids of ``popular_matching(where)``, in its order, as an array (kept as it is)."""
+        key = ("ids", type(where), where)
+        if key not in self._orders:
+            titles = self.popular_matching(where)
+            self._orders[key] = np.fromiter((title.id for title in titles), dtype=np.int64, count=len(titles))
+        return self._orders[key]
+
+    def best_genre(self, title: Title) -> tuple[str, int] | None:
+        """(genre, place): of the title's genres, the one where it stands highest in the popular
+        order, and its place there (1 is first); None for a title without genres or not listed."""
+        where = ShowFilter if title.kind == "show" else MovieFilter
+        places = []
+        for genre in title.genres:
+            key = ("places", title.kind, genre)
+            if key not in self._orders:
+                self._orders[key] = {t.id: i for i, t in enumerate(self.popular_matching(where(genre)), 1)}
+            if (place := self._orders[key].get(title.id)) is not None:
+                places.append((place, genre))
+        return (min(places)[1], min(places)[0]) if places else None
+
     def genres(self, kind: str = "movie") -> list[str]:
         """Every genre of the listed movies (or shows), in alphabetical order."""
         if ("genres", kind) not in self._orders:
@@ -96,6 +120,7 @@ class HotCatalog:
     def _put(self, kind: str, document: dict) -> None:
         key, titles = document["_id"], self.movies if kind == "movie" else self.shows
         self._orders.clear()
+        self.version += 1
         self.index.put(kind, document)
         if not listed(document):
             titles.pop(key, None)
@@ -111,6 +136,7 @@ class HotCatalog:
 
     def _drop(self, kind: str) -> None:
         (self.movies if kind == "movie" else self.shows).clear()
+        self.version += 1
         self._sort_keys = {k: v for k, v in self._sort_keys.items() if k[0] != kind}
         self._orders.clear()
         self.index.drop(kind)

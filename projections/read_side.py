@@ -9,11 +9,13 @@ are opened with the member's key (``commands.keyring``); an erased member reads 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from base64 import b64decode
 from typing import AsyncIterator, Iterable
 
+import numpy as np
 from pymongo.asynchronous.collection import AsyncCollection
 
 from commands.keyring import Keyring
@@ -26,6 +28,13 @@ from projections.registry import Registry
 from projections.search import search
 from projections.user_profiles import NAME as PROFILES
 from projections.views import Credentials, Member, MovieFilter, Show, ShowFilter, Title
+
+
+@dataclass(frozen=True)
+class Listing:
+    titles: list[Title]
+    ids: np.ndarray  # the titles' ids, in the same order
+    key: tuple  # the same while the listing is: what is derived from it is kept by it
 
 
 class ReadSide:
@@ -160,6 +169,20 @@ class ReadSide:
         if not excluded:
             return titles[skip:skip + limit]
         return list(islice((title for title in titles if title.id not in excluded), skip, skip + limit))
+
+    async def listing(self, where: MovieFilter) -> Listing:
+        """Every listed movie matching ``where`` (or show, for a ``ShowFilter``), most popular first:
+        a member's list is this whole listing in the model's order."""
+        catalog = await self.catalog.fresh()
+        where = replace(where, hide_rated=False)  # whose titles to hide is the member's, not the catalog's
+        return Listing(catalog.popular_matching(where), catalog.ids_matching(where),
+                       (type(where).__name__, where, catalog.version))
+
+    async def best_genres(self, titles: Iterable[Title]) -> dict[tuple[str, int], tuple[str, int]]:
+        """For each title, by (kind, id): the genre where it stands highest in the popular order, and
+        its place there (``HotCatalog.best_genre``)."""
+        catalog = await self.catalog.fresh()
+        return {(t.kind, t.id): best for t in titles if (best := catalog.best_genre(t)) is not None}
 
     async def genres(self, kind: str = "movie") -> list[str]:
         """The genres of the listed movies (or shows, ``kind="show"``), for the lists' filters."""

@@ -166,6 +166,7 @@ class MovieFilter:
     LIST: ClassVar[str] = "/movies"  # the list it filters
     genre: str | None = None
     decade: int | None = None
+    hide_rated: bool = False  # a member's own: leave out what they rated
 
     def matches(self, title: Title) -> bool:
         if self.genre and self.genre not in title.genres:
@@ -174,7 +175,8 @@ class MovieFilter:
 
     def url(self, page: int = 1) -> str:
         """The list with this filter, at ``page``."""
-        params = {"genre": self.genre, "decade": self.decade, "page": page if page > 1 else None}
+        params = {"genre": self.genre, "decade": self.decade, "hide": "rated" if self.hide_rated else None,
+                  "page": page if page > 1 else None}
         query = urlencode({key: value for key, value in params.items() if value})
         return f"{self.LIST}?{query}" if query else self.LIST
 

@@ -159,3 +159,44 @@ def _unit_factors(model: Model) -> list:
         model._cache["unit"] = [f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
                                 for f in tables]
     return model._cache["unit"]
+
+
+def predicted_ratings(model: Model, state: UserState, idx: np.ndarray) -> np.ndarray:
+    """The rating head's prediction for the items at dense indices ``idx``: global mean, item bias and
+    the member's folded-in factors and bias, clipped to the rating scale. The formula of
+    ``recommender.model.predict`` (which the accuracy bench scores) with the fold-in's vector in
+    place of a trained user's: what a card says the member would give a title."""
+    r = model.rating
+    raw = (r.global_mean + r.item_bias[idx] + r.item_factors[idx] @ state.vector.astype(np.float32)
+           + state.bias)
+    return np.clip(raw, *model.rating_range)
+
+
+def strongest_reasons(model: Model, state: UserState, idx: np.ndarray,
+                      liked: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each item at dense index ``idx``: (position in ``state.rated`` of the rated item that adds
+    most to its score, that share of the score); position -1 where no rated item adds anything.
+    With ``liked``, items rated at least that come first: the strongest of them where one adds
+    anything (a reason people recognise: "you liked X"), else the strongest of all (a dislike that
+    lifts a title is as much the model's reason).
+
+    ``explain`` for many targets at once: the same exact decomposition, one solve per head for all
+    of them."""
+    if len(state.rated) == 0 or len(idx) == 0:
+        return np.full(len(idx), -1), np.zeros(len(idx))
+    weight = _confidence(model)[idx].astype(np.float64)
+    a, _, feats = rating_system(model.rating, state.rated, state.ratings)
+    f_t = np.hstack([model.rating.item_factors[idx], np.ones((len(idx), 1), np.float32)]).astype(np.float64)
+    targets = state.ratings - model.global_mean - model.rating.item_bias[state.rated]
+    contrib = (feats @ np.linalg.solve(a, f_t.T)) * (targets / model.rating.noise_var)[:, None] * weight[None, :]
+    if model.implicit is not None:
+        a_imp, y = implicit_system(model.implicit, state.rated)
+        y_t = model.implicit.item_factors[idx].astype(np.float64)
+        contrib += (1 + model.implicit.alpha) * (y @ np.linalg.solve(a_imp, y_t.T))
+    columns = np.arange(len(idx))
+    best = contrib.argmax(axis=0)
+    if liked is not None and (state.ratings >= liked).any():
+        preferred = np.where((state.ratings >= liked)[:, None], contrib, -np.inf).argmax(axis=0)
+        best = np.where(contrib[preferred, columns] > 0, preferred, best)
+    share = contrib[best, columns]
+    return np.where(share > 0, best, -1), share

@@ -27,6 +27,7 @@ Token = Annotated[str, msgspec.Meta(max_length=1000)]
 # checked string (the controller makes it a number).
 Decade = Annotated[str, QueryParameter(pattern=r"^((18|19|20)\d0)?$")]
 Genre = Annotated[str | None, QueryParameter(max_length=60)]
+Hide = Annotated[str, QueryParameter(pattern=r"^(rated)?$")]  # "rated": a member's list without what they rated
 
 
 class Form(msgspec.Struct, kw_only=True):

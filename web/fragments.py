@@ -22,8 +22,9 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 
 _MARK = "\x00"
-# The per-request holes. "command_id" is a new id at each place it appears: one per form.
-HOLES = ("csrf", "command_id", "back", "back_query", "rank")
+# The per-request holes. "command_id" is a new id at each place it appears: one per form. "guess_line" is
+# markup of its own (what the model thinks of the title for this visitor, a fragment kept apart).
+HOLES = ("csrf", "command_id", "back", "back_query", "rank", "guess_line")
 # A marker names its hole after a secret of this process, so no title in the catalog can pose as one.
 _SECRET = secrets.token_hex(8)
 _MARKERS = {name: f"{_MARK}{_SECRET}:{name}{_MARK}" for name in HOLES}
@@ -73,7 +74,7 @@ class Fragments:
 
     def render(self, template: str, key: Hashable, variables: dict[str, Any], holes: dict[str, str]) -> Markup:
         """``template`` rendered with ``variables`` (all of which ``key`` must stand for) and the
-        request's ``holes`` ("csrf", "back", "rank": values as text; they are escaped here)."""
+        request's ``holes`` ("csrf", "back", "rank": values as text, escaped here; "guess_line": ``Markup``)."""
         cache_key = (template, key)
         parts = self._split.get(cache_key, False)
         if parts is False:
@@ -91,19 +92,20 @@ class Fragments:
             elif part == "command_id":
                 out.append(str(uuid.uuid4()))
             else:
-                out.append(str(escape(holes[part])))
+                out.append(str(escape(holes.get(part, ""))))
         return Markup("".join(out))
 
     def render_once(self, template: str, variables: dict[str, Any], holes: dict[str, str]) -> Markup:
         """``template`` rendered with this request's values in place, and not kept."""
         return Markup(self._env.get_template(template).render(
             **variables, csrf_token=lambda: holes["csrf"], new_command_id=lambda: str(uuid.uuid4()),
-            back=holes["back"], back_query=holes["back_query"], rank=holes.get("rank", "")))
+            back=holes["back"], back_query=holes["back_query"], rank=holes.get("rank", ""),
+            guess_line=holes.get("guess_line", "")))
 
     def _prepare(self, template: str, variables: dict[str, Any]) -> tuple[str, ...] | None:
         text = self._env.get_template(template).render(
             **variables, csrf_token=lambda: _MARKERS["csrf"], new_command_id=lambda: _MARKERS["command_id"],
-            back=_MARKERS["back"], back_query=_MARKERS["back_query"], rank=_MARKERS["rank"])
+            back=_MARKERS["back"], back_query=_MARKERS["back_query"], rank=_MARKERS["rank"], guess_line=_MARKERS["guess_line"])
         parts = text.split(_MARK)
         if len(parts) % 2 == 0 or any(part not in _HOLE_OF for part in parts[1::2]):
             return None

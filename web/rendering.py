@@ -17,7 +17,8 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from projections.views import Show, Title
+from mybigmovie.email_picks import stars as stars_glyphs
+from projections.views import MovieFilter, Show, ShowFilter, Title
 from web.fragments import Fragments, TitleState
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,6 +35,8 @@ def environment() -> Environment:
                        here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["glyphs"] = stars_glyphs
+    env.globals["genre_list"] = lambda kind, genre: (ShowFilter if kind == "show" else MovieFilter)(genre).url()
     install_widgets(env, Fragments(env))
     return env
 
@@ -59,10 +62,20 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
         return {**page, "rank": "" if rank is None else str(rank)}
 
     @pass_context
+    def guess(context: Context, title: Title) -> Markup:
+        """What the model thinks of ``title`` for this visitor (the page's ``guesses``, see
+        ``web.lists.guesses``), as a line of its own: kept per (title, guess), shared by members."""
+        found = (context.get("guesses") or {}).get((title.kind, title.id))
+        if found is None:
+            return Markup("")
+        return fragments.render("partials/guess.html", (title.kind, title.id, found), {"title": title, "guess": found},
+                                NO_HOLES)
+
+    @pass_context
     def movie_card(context: Context, movie: Title, rank: int) -> Markup:
         state = TitleState.of(context.get("member"), movie.id)
         return fragments.render("partials/movie_card.html", (movie, state), {"movie": movie, "state": state},
-                                holes(context, rank))
+                                {**holes(context, rank), "guess_line": guess(context, movie)})
 
     @pass_context
     def movie_actions(context: Context, movie: Title, error: str | None = None) -> Markup:
@@ -77,7 +90,7 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
         card = show.as_title()  # hashable, unlike a show with its seasons: the key is what the card shows
         state = TitleState.of_show(context.get("member"), show.id)
         return fragments.render("partials/show_card.html", (card, state), {"show": card, "state": state},
-                                holes(context, rank))
+                                {**holes(context, rank), "guess_line": guess(context, card)})
 
     def show_widget(context: Context, show_id: int, episode: tuple[int, int] | None, error: str | None) -> Markup:
         state = TitleState.of_show(context.get("member"), show_id, episode)
@@ -91,7 +104,7 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
                                 NO_HOLES)
 
     env.globals.update(
-        movie_card=movie_card, movie_actions=movie_actions, rated_row=rated_row, show_card=show_card,
+        guess=guess, movie_card=movie_card, movie_actions=movie_actions, rated_row=rated_row, show_card=show_card,
         show_actions=pass_context(lambda context, show, error=None: show_widget(context, show.id, None, error)),
         episode_actions=pass_context(lambda context, show, episode: show_widget(context, show.id, episode, None)))
 

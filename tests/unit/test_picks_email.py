@@ -14,6 +14,7 @@ from domain.accounts import Account, Stamp
 from domain.errors import InvalidLink, UnknownUser
 from mybigmovie import email_picks
 from mybigmovie.email_picks import Pick, Recipient, because, last_time, popular, stars
+from mybigmovie.recommendations import Guess
 from mybigmovie.mail_links import NOT_INTERESTED, SEEN, UNSUBSCRIBE, MailLinks
 from mybigmovie.tokens import LinkTokens
 from projections.user_profiles import UserProfiles
@@ -151,8 +152,12 @@ class Catalog:
     async def popular_movies(self, where, exclude=(), skip=0, limit=24):
         return [m for i, m in sorted(self.movies.items()) if i not in set(exclude)][skip:skip + limit]
 
-    async def shows(self, skip=0, limit=24):
-        return self.all_shows[skip:skip + limit]
+    async def shows(self, where=None, exclude=(), skip=0, limit=24):
+        return [s for s in self.all_shows if s.id not in set(exclude)][skip:skip + limit]
+
+    async def shows_by_id(self, ids):
+        wanted = set(ids)
+        return {s.id: s for s in self.all_shows if s.id in wanted}
 
     async def movie(self, movie_id):
         return self.movies.get(movie_id)
@@ -162,28 +167,23 @@ class Catalog:
 
 
 class NoModel:
-    def top(self, ratings, k, exclude):
+    def top(self, ratings, k, exclude, shows=False):
         return None
 
-    def ranked(self, ratings, ids, shows=False):
-        return None
-
-    def because(self, ratings, item, k):
+    def guesses(self, ratings, items):
         return None
 
 
 class Model(NoModel):
-    """Likes high ids best; explains everything by the member's best-rated item."""
+    """Likes high ids best; explains everything by the member's best-rated item; predicts 4 stars."""
 
-    def top(self, ratings, k, exclude):
-        items = [show_item_id(1), 99, *range(20, 0, -1)]  # a show and an unlisted movie among the best
+    def top(self, ratings, k, exclude, shows=False):
+        items = ([show_item_id(i) for i in range(20, 0, -1)] if shows
+                 else [99, *range(20, 0, -1)])  # an unlisted movie among the best
         return [i for i in items if i not in exclude and i not in ratings][:k]
 
-    def ranked(self, ratings, ids, shows=False):
-        return sorted(range(len(ids)), key=lambda i: -ids[i])
-
-    def because(self, ratings, item, k):
-        return [max(ratings, key=ratings.get)]
+    def guesses(self, ratings, items):
+        return {item: Guess(4.0, max(ratings, key=ratings.get)) for item in items if item not in ratings}
 
 
 MOVIES = [Title(i, "movie", f"Movie {i}", 2000 + i, rating_count=100 * i, rating_mean=3.5) for i in range(1, 13)]
@@ -205,7 +205,7 @@ async def test_with_a_model_picks_are_its_best_listed_movies_each_with_the_ratin
     who = Recipient(ratings={1: 4.0, 12: 2.5}, emailed_movies=frozenset({20, 11}))
     picked = await choose(who, Model())
     assert [p.id for p in picked] == [10, 9, 8, 7, 6]  # 20 was e-mailed, 99 and the show are not movies here
-    assert picked[0].reason == "Because you rated Movie 1 ★★★★" and picked[0].path == "/movies/10"
+    assert picked[0].reason == "You'd give it about ★★★★ · because you rated Movie 1 ★★★★" and picked[0].path == "/movies/10"
 
 
 async def test_a_member_who_rates_shows_gets_up_to_two_of_them_unless_she_turned_shows_off():
@@ -214,7 +214,7 @@ async def test_a_member_who_rates_shows_gets_up_to_two_of_them_unless_she_turned
     picked = await choose(who, Model())
     assert [(p.kind, p.id) for p in picked] == [("movie", 12), ("movie", 11), ("movie", 10), ("show", 3),
                                                 ("show", 2)]
-    assert picked[3].reason == "Because you rated Show 5 ★★★★½" and picked[3].path == "/shows/3"
+    assert picked[3].reason == "You'd give it about ★★★★ · because you rated Show 5 ★★★★½" and picked[3].path == "/shows/3"
     off = Recipient(ratings={1: 4.0}, show_ratings={5: 4.5}, rated_shows=frozenset({5}), shows=False)
     assert {p.kind for p in await choose(off, Model())} == {"movie"}
     never = Recipient(ratings={1: 4.0})  # shows on, but she never rated one

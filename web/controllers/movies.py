@@ -14,8 +14,8 @@ from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
 from web.errors import Id
 from web.fragments import TitleState
-from web.forms import CommandForm, Decade, Genre, MarkForm, RatingForm, safe_next
-from web.lists import because, movie_page, similar
+from web.forms import CommandForm, Decade, Genre, Hide, MarkForm, RatingForm, safe_next
+from web.lists import because, guesses, movie_page, similar
 from projections.read_side import ReadSide
 from web.rendering import page, partial, see_other, wants_fragment
 from projections.views import Member, MovieFilter
@@ -26,12 +26,13 @@ class MoviesController(Controller):
 
     @get("/", name="movies")
     async def movies(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
-                     genre: Genre = None, decade: Decade = "",
+                     genre: Genre = None, decade: Decade = "", hide: Hide = "",
                      page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
-        where = MovieFilter(genre or None, int(decade) if decade else None)
+        where = MovieFilter(genre or None, int(decade) if decade else None, hide == "rated" and member is not None)
         found = await movie_page(reads, recommender, member, where, page_number)
         return page(request, "pages/movies.html", block="results", member=member, found=found, where=where,
-                    genres=await reads.genres(), decades=range(2020, 1910, -10))
+                    genres=await reads.genres(), decades=range(2020, 1910, -10),
+                    guesses=await guesses(reads, recommender, member, found.movies))
 
     @get("/{movie_id:int}", name="movie")
     async def movie(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
@@ -72,9 +73,10 @@ async def _movie_page(request: Request, reads: ReadSide, recommender: Recommende
     movie = await reads.movie(movie_id)
     if movie is None:
         raise NotFoundException(f"There is no movie with id {movie_id}.")
+    alike = await similar(reads, recommender, member, movie)
     return page(request, "pages/movie.html", status_code=422 if error else 200, member=member, movie=movie,
-                error=error, because=await because(reads, recommender, member, movie),
-                similar=await similar(reads, recommender, member, movie))
+                error=error, because=await because(reads, recommender, member, movie), similar=alike,
+                guesses=await guesses(reads, recommender, member, [movie], alike))
 
 
 async def _act(request: Request, reads: ReadSide, recommender: Recommender, services: Services, member: Member,
