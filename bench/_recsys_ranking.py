@@ -1,7 +1,9 @@
 """Section 2: top-10 ranking on ml-100k, Microsoft Recommenders protocol (75/25 per user, seed 42).
 
 Hyperparameters of the implicit head and the blend weight are chosen on a
-second 75/25 per-user split of the training part only (seed 7).
+second 75/25 per-user split of the training part only (seed 7). Then "not
+interested" with and without as a training signal, on the same split
+(bench/_recsys_dismissals.py).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import time
 import numpy as np
 
 from bench import _recsys_data as data
+from bench import _recsys_dismissals as dismissals
 from bench import _recsys_surprise as surprise
 from bench._recsys_report import table
 from recommender import ranking
@@ -117,7 +120,7 @@ def run(quick: bool, log) -> dict:
                                                           chosen["popularity_damping"]), 0.0)
     algo, sec = surprise.fit("SVD", (u[mask], i[mask], r[mask]), (1, 5))
     rows["Surprise SVD"] = (_surprise_report(algo, train, tu, ti), sec)
-    return {"chosen": chosen, "rows": rows}
+    return {"chosen": chosen, "rows": rows, "dismissals": dismissals.run(chosen, quick, score_table, log)}
 
 
 def _surprise_report(algo, train, tu, ti) -> dict:
@@ -147,7 +150,8 @@ def render(result: dict) -> str:
     rows += [[f"published ({n})", v, "", "", "", ""] for n, v in
              (("SAR", "0.383"), ("BPR", "0.442"), ("BiVAE", "0.475"))]
     return table(f"Ranking — ml-100k, 75/25 per user (seed 42), k={K}; chosen {result['chosen']}",
-                 ["model", "nDCG@10", "P@10", "R@10", "MAP", "fit s"], rows)
+                 ["model", "nDCG@10", "P@10", "R@10", "MAP", "fit s"], rows) \
+        + ("\n" + dismissals.render(result["dismissals"]) if result.get("dismissals") else "")
 
 
 def check(result: dict, targets) -> None:

@@ -20,6 +20,7 @@ from mybigmovie.passwords import HashGate, Passwords
 from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
+from projections.dismissals import DismissalsProjection
 from projections.hot_catalog import HotCatalog
 from projections.mailings import Mailings
 from projections.movies import Movies
@@ -32,7 +33,7 @@ from projections.user_profiles import UserProfiles
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
-    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), Mailings()]
+    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), DismissalsProjection(), Mailings()]
 
 
 @dataclass

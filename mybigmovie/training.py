@@ -4,18 +4,26 @@ The web and worker processes pick the new artifact up through ``recommender.arti
 without restarting (hot swap). Catalog titles nobody rated in the history are added with scores
 from the catalog prior (their real rating counts and means, genres, decade, directors), so the
 long tail is ranked sensibly rather than left out.
+
+Members' "not interested" titles (movies and shows, the dismissals read model) are part of the
+training input; the implicit head counts them as confident zeros only when ``dismissal_alpha`` > 0,
+which is off by default (it lowered nDCG@10 on held-out data: bench/README-recommender.md). An
+operator turns it on with MYBIGMOVIE_DISMISSAL_ALPHA=<weight> for ``mybigmovie train`` and the
+retraining worker alike.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import math
+import os
 from functools import partial
 from typing import Callable
 
 import numpy as np
 
 from mybigmovie.bootstrap import Services
+from projections.dismissals import Dismissals, load_dismissals
 from projections.ratings_matrix import NAME as RATINGS_MATRIX
 from projections.ratings_matrix import load_ratings_matrix
 from recommender import artifact
@@ -35,21 +43,40 @@ class NothingToTrainOn(ValueError):
     """The log holds no ratings yet."""
 
 
+DISMISSAL_ALPHA = "MYBIGMOVIE_DISMISSAL_ALPHA"  # environment: the weight of "not interested" (default off)
+
+
 async def train(services: Services, preset: str = "fast", include_synthetic: bool = False,
-                progress: Progress | None = None, keep: int = 3) -> Model:
-    """Fit on every rating the read model holds and publish the artifact; return the model."""
+                progress: Progress | None = None, keep: int = 3, dismissal_alpha: float | None = None) -> Model:
+    """Fit on every rating (and dismissal) the read models hold and publish the artifact; return the model.
+
+    ``dismissal_alpha`` overrides the preset's weight of dismissals (else $MYBIGMOVIE_DISMISSAL_ALPHA).
+    """
     if preset not in PRESETS:
         raise ValueError(f"no preset {preset!r}: choose one of {', '.join(sorted(PRESETS))}")
+    settings = PRESETS[preset]
+    if dismissal_alpha is None and os.environ.get(DISMISSAL_ALPHA):
+        dismissal_alpha = float(os.environ[DISMISSAL_ALPHA])
+    if dismissal_alpha is not None:
+        settings = settings.with_(dismissal_alpha=dismissal_alpha)
     await services.projector.run_once()  # train on everything the log holds right now
     trained_up_to = (await services.registry.active(RATINGS_MATRIX)).checkpoint
     matrix = with_show_ratings(await load_ratings_matrix(services.registry, include_synthetic=include_synthetic),
                                await _site_show_ratings(services))
     if len(matrix) == 0:
         raise NothingToTrainOn("there are no ratings to train on yet: import some first (mybigmovie import)")
+    matrix = with_dismissals(matrix, await load_dismissals(services.registry))
     catalog = await _catalog(services)
     return await asyncio.to_thread(
-        publish, matrix, services.settings.model_dir, PRESETS[preset], 0, trained_up_to, keep, progress,
+        publish, matrix, services.settings.model_dir, settings, 0, trained_up_to, keep, progress,
         partial(_finish, matrix=matrix, catalog=catalog))
+
+
+def with_dismissals(matrix: RatingsMatrix, dismissals: Dismissals) -> RatingsMatrix:
+    """The matrix with members' dismissals attached: movies as they are, shows by their item ids."""
+    shows = np.array([show_item_id(show) for show in dismissals.shows.tolist()], dtype=np.int64)
+    return matrix.with_dismissals(np.r_[dismissals.movie_users, dismissals.show_users],
+                                  np.r_[dismissals.movies, shows].astype(np.int64))
 
 
 def _finish(model: Model, matrix: RatingsMatrix, catalog: list[dict]) -> Model:
@@ -57,6 +84,7 @@ def _finish(model: Model, matrix: RatingsMatrix, catalog: list[dict]) -> Model:
     sample = np.random.default_rng(0).choice(len(matrix), size=min(len(matrix), 100_000), replace=False)
     fitted = predict(model, matrix.users[sample], matrix.items[sample])
     model.metrics.update(ratings=len(matrix), users=matrix.n_users, rated_titles=matrix.n_items,
+                         dismissals=matrix.n_dismissed,
                          train_rmse=round(rmse(fitted, matrix.ratings[sample]), 4))
     return _with_catalog(model, catalog)
 

@@ -48,7 +48,8 @@ def _metadata(model: Model) -> dict:
             "metrics": model.metrics, "training_seconds": model.training_seconds,
             "settings": model.settings, "rating_range": list(model.rating_range),
             "global_mean": r.global_mean, "noise_var": r.noise_var, "reg_exponent": r.reg_exponent,
-            "implicit": None if imp is None else {"reg": imp.reg, "alpha": imp.alpha}}
+            "implicit": None if imp is None else {"reg": imp.reg, "alpha": imp.alpha,
+                                                   "dismissal_alpha": imp.dismissal_alpha}}
 
 
 def save(model: Model, directory) -> Path:
@@ -73,7 +74,8 @@ def load(directory, version: str) -> Model:
                         noise_var=meta["noise_var"], reg_exponent=meta["reg_exponent"])
     imp = meta["implicit"]
     implicit = None if imp is None else ImplicitPart(
-        *(a[f"implicit.{n}"] for n in IMPLICIT_ARRAYS), reg=imp["reg"], alpha=imp["alpha"])
+        *(a[f"implicit.{n}"] for n in IMPLICIT_ARRAYS), reg=imp["reg"], alpha=imp["alpha"],
+        dismissal_alpha=imp.get("dismissal_alpha", 0.0))  # models saved before dismissals: 0
     return Model(a["user_ids"], a["item_ids"], rating, implicit, a["item_counts"],
                  a["item_rating_sums"], tuple(meta["rating_range"]), meta["settings"],
                  meta["version"], meta["trained_up_to"], meta["metrics"], meta["training_seconds"])

@@ -42,18 +42,26 @@ def rating_system(part: RatingPart, rated: np.ndarray, ratings: np.ndarray):
     return a, b, feats
 
 
-def implicit_system(part: ImplicitPart, rated: np.ndarray):
-    """(A, Y) with A = Y^T Y + alpha Y_u^T Y_u + reg I for the user's rated rows Y_u."""
+def implicit_system(part: ImplicitPart, rated: np.ndarray, dismissed: np.ndarray | None = None):
+    """(A, Y) with A = Y^T Y + alpha Y_u^T Y_u + dismissal_alpha Z_u^T Z_u + reg I.
+
+    Y_u are the user's rated rows, Z_u their dismissed ones (confident zeros, see implicit.py).
+    """
     y = part.item_factors[rated].astype(np.float64)
     a = part.gramian + part.alpha * (y.T @ y) + part.reg * np.eye(len(part.gramian))
+    if dismissed is not None and len(dismissed) and part.dismissal_alpha > 0:
+        z = part.item_factors[dismissed].astype(np.float64)
+        a += part.dismissal_alpha * (z.T @ z)
     return a, y
 
 
-def fold_in(model: Model, rated_items, ratings) -> UserState:
+def fold_in(model: Model, rated_items, ratings, dismissed_items=()) -> UserState:
     """Solve a user's rating vector (+bias) and implicit vector from their ratings.
 
     Items the model does not know are ignored; with no ratings the rating
     vector is the population prior mean and the implicit vector is None.
+    `dismissed_items` ("not interested", not rated) weigh on the implicit
+    vector as in training when the model was trained with dismissal_alpha > 0.
     """
     idx = model.item_index(np.asarray(rated_items))
     known = idx >= 0
@@ -62,9 +70,17 @@ def fold_in(model: Model, rated_items, ratings) -> UserState:
     vector = np.linalg.solve(a, b)
     implicit = None
     if model.implicit is not None and len(rated):
-        a_imp, y = implicit_system(model.implicit, rated)
+        a_imp, y = implicit_system(model.implicit, rated, dismissed_indices(model, dismissed_items, rated))
         implicit = np.linalg.solve(a_imp, (1 + model.implicit.alpha) * y.sum(0))
     return UserState(rated, values, vector, implicit)
+
+
+def dismissed_indices(model: Model, dismissed_items, rated: np.ndarray) -> np.ndarray:
+    """Dense indices of the dismissed items the model knows, minus rated ones (a rating says more)."""
+    if not len(dismissed_items) or model.implicit is None or model.implicit.dismissal_alpha <= 0:
+        return np.empty(0, dtype=np.int64)
+    idx = np.unique(model.item_index(np.asarray(list(dismissed_items))))
+    return np.setdiff1d(idx[idx >= 0], rated)
 
 
 def trained_state(model: Model, user_id, rated_items=(), ratings=()) -> UserState | None:

@@ -1,4 +1,4 @@
-"""The training input: a compact struct of (user, item, rating) arrays."""
+"""The training input: a compact struct of (user, item, rating) arrays, and the titles users dismissed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,6 +33,8 @@ class RatingsMatrix:
 
     `user_ids[u]` / `item_ids[i]` map the dense indices back to external ids
     (movie ids today; shows get ids from `recommender.tv.show_item_id`).
+    `dismissed_users[n]` / `dismissed_items[n]` (dense indices) are the titles users marked
+    "not interested" and did not rate (see `with_dismissals`); only the implicit head reads them.
     """
 
     users: np.ndarray
@@ -41,6 +43,8 @@ class RatingsMatrix:
     user_ids: np.ndarray
     item_ids: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    dismissed_users: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    dismissed_items: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
 
     @classmethod
     def from_triples(cls, users, items, ratings) -> "RatingsMatrix":
@@ -77,9 +81,47 @@ class RatingsMatrix:
         return self._cache["i"]
 
     def subset(self, mask: np.ndarray) -> "RatingsMatrix":
-        """The ratings where mask is true, keeping the same id maps."""
+        """The ratings where mask is true, keeping the same id maps (and every dismissal)."""
         return RatingsMatrix(self.users[mask], self.items[mask], self.ratings[mask],
-                             self.user_ids, self.item_ids)
+                             self.user_ids, self.item_ids, dismissed_users=self.dismissed_users,
+                             dismissed_items=self.dismissed_items)
+
+    @property
+    def n_dismissed(self) -> int:
+        return len(self.dismissed_items)
+
+    def with_dismissals(self, users, items) -> "RatingsMatrix":
+        """A copy that also holds the dismissals ("not interested") of external (user, item) ids.
+
+        Only users and items with ratings here are kept: a title nobody rated has no factors to
+        learn from zeros alone, and a user with no rating has nothing to tell apart from them. A
+        title the user also rated is not dismissed (the rating says more); repeats count once.
+        """
+        users, items = np.asarray(users), np.asarray(items)
+        if len(users) == 0 or self.n_users == 0:
+            return self
+        u, i = self.user_index(users), self.item_index(items)
+        keep = (u >= 0) & (i >= 0)
+        key = np.unique(u[keep] * self.n_items + i[keep])
+        mine = np.isin(self.users, np.unique(key // self.n_items))  # only the dismissing users' ratings
+        key = key[~np.isin(key, self.users[mine].astype(np.int64) * self.n_items + self.items[mine])]
+        return RatingsMatrix(self.users, self.items, self.ratings, self.user_ids, self.item_ids,
+                             dismissed_users=(key // self.n_items).astype(np.int32),
+                             dismissed_items=(key % self.n_items).astype(np.int32))
+
+    def dismissed_by_user(self) -> Csr:
+        """Each user's dismissed items (cached; values are ones)."""
+        if "du" not in self._cache:
+            self._cache["du"] = to_csr(self.dismissed_users, self.dismissed_items,
+                                       np.ones(self.n_dismissed, np.float32), self.n_users)
+        return self._cache["du"]
+
+    def dismissed_by_item(self) -> Csr:
+        """Each item's dismissing users (cached; values are ones)."""
+        if "di" not in self._cache:
+            self._cache["di"] = to_csr(self.dismissed_items, self.dismissed_users,
+                                       np.ones(self.n_dismissed, np.float32), self.n_items)
+        return self._cache["di"]
 
     def user_index(self, ids) -> np.ndarray:
         """Dense indices of external user ids (-1 where unknown)."""

@@ -87,7 +87,7 @@ def training_metrics(model: "Model", matrix: RatingsMatrix, rng, sample: int = 2
     pick = rng.choice(len(matrix), size=min(sample, len(matrix)), replace=False)
     err = predict(model, matrix.users[pick], matrix.items[pick]) - matrix.ratings[pick]
     return {"ratings": len(matrix), "users": matrix.n_users, "items": matrix.n_items,
-            "train_rmse": float(np.sqrt(np.mean(err.astype(np.float64) ** 2)))}
+            "dismissals": matrix.n_dismissed, "train_rmse": float(np.sqrt(np.mean(err.astype(np.float64) ** 2)))}
 
 
 def _as_float32(part: RatingPart) -> RatingPart:

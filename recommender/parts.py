@@ -28,10 +28,15 @@ class RatingPart:
 
 @dataclass
 class ImplicitPart:
-    """Weighted MF of "user rated item" (Hu, Koren & Volinsky 2008)."""
+    """Weighted MF of "user rated item" (Hu, Koren & Volinsky 2008).
+
+    A title the user dismissed ("not interested") is a zero with confidence
+    1 + dismissal_alpha (see implicit.py); 0 means dismissals were not trained on.
+    """
 
     user_factors: np.ndarray
     item_factors: np.ndarray
     gramian: np.ndarray  # item_factors^T item_factors, cached for fold-in
     reg: float
     alpha: float
+    dismissal_alpha: float = 0.0

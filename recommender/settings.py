@@ -32,6 +32,10 @@ class Settings:
     implicit_reg: float = 30.0
     implicit_alpha: float = 3.0
     implicit_epochs: int = 6
+    # "Not interested" as a confident zero of the implicit head: a dismissed title gets preference 0
+    # with confidence 1 + dismissal_alpha (an untouched one has 1); 0 = dismissals only hide titles.
+    # Off: on held-out data it lowered nDCG@10 at every weight tried (bench/README-recommender.md).
+    dismissal_alpha: float = 0.0
     # Ranking blend: implicit score + rating_weight * (predicted rating - mean).
     rating_weight: float = 0.02
     # Pseudo-ratings at the global mean behind the zero-rating popularity order.
