@@ -71,12 +71,10 @@ class Recommender:
         # pays one fold-in and one pass over the catalog, not one per page. Bounded in bytes.
         self._scored: OrderedDict[tuple[str, frozenset], np.ndarray] = OrderedDict()
         self._scored_bytes = 0
-        # A pool's order for a member (``order``), by (model, ratings, pool), and each pool's model
-        # indices by (model, pool).
-        self._ordered: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._ordered_bytes = 0
-        self._pool_index: dict[tuple, np.ndarray] = {}
-        self._states: dict[tuple, UserState] = {}  # members folded in, by the same kind of key
+        # A pool's positions the model knows, their model indices, and the positions it does not
+        # know (``order``), by (model, pool).
+        self._pool_index: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._states: dict[tuple, tuple[UserState, ranking.Explainer]] = {}  # members folded in, the same key
 
     def model(self) -> Model | None:
         return self._holder.get()
@@ -110,15 +108,17 @@ class Recommender:
         except (OSError, ValueError, TypeError, AttributeError):
             return None
 
-    def _state(self, model: Model, ratings: Ratings) -> UserState:
-        """The member folded into ``model``, kept per (model, ratings) like their scores."""
+    def _state(self, model: Model, ratings: Ratings) -> tuple[UserState, ranking.Explainer]:
+        """The member folded into ``model`` and their side of its explanations, kept per (model,
+        ratings) like their scores."""
         key = (model.version, frozenset(ratings.items()))
-        if (state := self._states.get(key)) is None:
+        if (found := self._states.get(key)) is None:
             items = list(ratings)
-            state = self._states[key] = fold_in(model, items, [ratings[i] for i in items])
-            if len(self._states) > 512:  # a few KB each
+            state = fold_in(model, items, [ratings[i] for i in items])
+            found = self._states[key] = (state, ranking.explainer(model, state))
+            if len(self._states) > 512:  # tens of KB each at most (a few hundred ratings)
                 self._states.pop(next(iter(self._states)))
-        return state
+        return found
 
     def scores(self, ratings: Ratings, ids: list[int]) -> list[float] | None:
         """Predicted liking of ``ids`` for a member with ``ratings`` (titles the model does not know last)."""
@@ -126,30 +126,38 @@ class Recommender:
             return None
         return self._scores_of(model, ratings, ids).tolist()
 
-    def order(self, ratings: Ratings, pool: Hashable, items: Callable[[], list[int]]) -> np.ndarray | None:
-        """Positions into a pool of titles, the member's best first: ``items()`` gives the pool's
-        model item ids (movie ids, ``show_item_id`` of shows), asked once per ``pool`` key (a key
-        that changes when the pool does). Ties keep the pool's order and titles the model does not
-        know come last. One pass over the member's kept scores: a whole catalog costs a sort of
-        its scores, kept (bounded in bytes) while the member pages through it."""
+    def order(self, ratings: Ratings, pool: Hashable, items: Callable[[], list[int]], stop: int,
+              hidden: np.ndarray | None = None) -> np.ndarray | None:
+        """The first ``stop`` positions into a pool of titles in the member's order: ``items()`` gives
+        the pool's model item ids (movie ids, ``show_item_id`` of shows), asked once per ``pool`` key
+        (a key that changes when the pool does); ``hidden`` marks positions to leave out. Ties keep
+        the pool's order, and titles the model does not know come last, in the pool's order.
+
+        One top-N over the member's kept scores (a partial sort): a whole catalog costs well under
+        a millisecond for the first pages, and a sort of ``stop`` titles for the deep ones."""
         if (model := self.model()) is None:
             return None
-        key = (model.version, frozenset(ratings.items()), pool)
-        if (order := self._ordered.get(key)) is not None:
-            self._ordered.move_to_end(key)
-            return order
         indices = (model.version, pool)
-        if (index := self._pool_index.get(indices)) is None:
-            index = self._pool_index[indices] = model.item_index(np.asarray(items(), dtype=model.item_ids.dtype))
+        if (found := self._pool_index.get(indices)) is None:
+            index = model.item_index(np.asarray(items(), dtype=model.item_ids.dtype))
+            known = np.flatnonzero(index >= 0)
+            found = self._pool_index[indices] = (known, index[known], np.flatnonzero(index < 0))
             if len(self._pool_index) > 64:  # one per list and filter in use
                 self._pool_index.pop(next(iter(self._pool_index)))
-        scores = np.where(index >= 0, self._every_score(model, ratings)[index], -np.inf)
-        order = self._ordered[key] = np.argsort(-scores, kind="stable").astype(np.int32)
-        order.flags.writeable = False
-        self._ordered_bytes += order.nbytes
-        while self._ordered_bytes > self.SCORED_BYTES and len(self._ordered) > 1:
-            self._ordered_bytes -= self._ordered.popitem(last=False)[1].nbytes
-        return order
+        known, index, unknown = found
+        values = self._every_score(model, ratings)[index]  # a copy: the kept scores stay as they are
+        if hidden is not None:
+            values[hidden[known]] = -np.inf
+            unknown = unknown[~hidden[unknown]]
+        if stop < len(values):
+            edge = values[np.argpartition(-values, stop - 1)[stop - 1]]  # the stop-th best score
+            top = np.flatnonzero(values >= edge)  # with every title tied at the edge: the pool's order picks
+            known, values = known[top], values[top]
+        best = np.lexsort((known, -values))  # best first; the pool's order breaks ties
+        ordered = known[best][np.isfinite(values[best])][:stop]  # hidden ones are out
+        if len(ordered) < stop:
+            ordered = np.concatenate([ordered, unknown[:stop - len(ordered)]])
+        return ordered
 
     def _scores_of(self, model: Model, ratings: Ratings, ids: list[int]) -> np.ndarray:
         index = model.item_index(np.asarray(ids, dtype=model.item_ids.dtype))
@@ -162,7 +170,7 @@ class Recommender:
         if (every := self._scored.get(key)) is not None:
             self._scored.move_to_end(key)
             return every
-        every = ranking.scores(model, self._state(model, ratings))
+        every = ranking.scores(model, self._state(model, ratings)[0])
         every.flags.writeable = False  # shared by every page of this member's until they rate again
         self._scored[key] = every
         self._scored_bytes += every.nbytes
@@ -204,9 +212,9 @@ class Recommender:
         if not known.any():
             return {}
         asked, idx = [item for item, k in zip(asked, known) if k], idx[known]
-        state = self._state(model, ratings)
+        state, explainer = self._state(model, ratings)
         stars = ranking.predicted_ratings(model, state, idx)
-        best, _ = ranking.strongest_reasons(model, state, idx, liked=LIKED)
+        best, _ = ranking.strongest_reasons(model, explainer, idx, liked=LIKED)
         rated_ids = model.item_ids[state.rated]
         return {item: Guess(round(float(s) * 2) / 2, int(rated_ids[b]) if b >= 0 else None)
                 for item, s, b in zip(asked, stars.tolist(), best.tolist())}

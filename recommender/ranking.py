@@ -6,6 +6,8 @@ ratings gets the damped-mean popularity order.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from recommender.foldin import UserState, implicit_system, rating_system
@@ -172,31 +174,51 @@ def predicted_ratings(model: Model, state: UserState, idx: np.ndarray) -> np.nda
     return np.clip(raw, *model.rating_range)
 
 
-def strongest_reasons(model: Model, state: UserState, idx: np.ndarray,
+@dataclass
+class Explainer:
+    """A member's side of ``explain``, worked out once while their ratings stay the same: each
+    rated item's row of both heads' fold-in systems (scaled by what the rating says) and the
+    systems themselves. ``strongest_reasons`` then costs one small solve per head for a page."""
+
+    ratings: np.ndarray
+    rating_rows: np.ndarray  # [q_j, 1] * (r_j - mean - b_j) / noise_var, one row per rated item
+    rating_system: np.ndarray
+    implicit_rows: np.ndarray | None
+    implicit_system: np.ndarray | None
+
+
+def explainer(model: Model, state: UserState) -> Explainer:
+    a, _, feats = rating_system(model.rating, state.rated, state.ratings)
+    targets = state.ratings - model.global_mean - model.rating.item_bias[state.rated]
+    a_imp = y = None
+    if model.implicit is not None and len(state.rated):
+        a_imp, y = implicit_system(model.implicit, state.rated)
+        y = (1 + model.implicit.alpha) * y
+    return Explainer(state.ratings, feats * (targets / model.rating.noise_var)[:, None], a, y, a_imp)
+
+
+def strongest_reasons(model: Model, member: Explainer, idx: np.ndarray,
                       liked: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each item at dense index ``idx``: (position in ``state.rated`` of the rated item that adds
-    most to its score, that share of the score); position -1 where no rated item adds anything.
+    """For each item at dense index ``idx``: (position among the member's rated items of the one
+    that adds most to its score, that share of the score); position -1 where none adds anything.
     With ``liked``, items rated at least that come first: the strongest of them where one adds
     anything (a reason people recognise: "you liked X"), else the strongest of all (a dislike that
     lifts a title is as much the model's reason).
 
     ``explain`` for many targets at once: the same exact decomposition, one solve per head for all
     of them."""
-    if len(state.rated) == 0 or len(idx) == 0:
+    if len(member.ratings) == 0 or len(idx) == 0:
         return np.full(len(idx), -1), np.zeros(len(idx))
     weight = _confidence(model)[idx].astype(np.float64)
-    a, _, feats = rating_system(model.rating, state.rated, state.ratings)
     f_t = np.hstack([model.rating.item_factors[idx], np.ones((len(idx), 1), np.float32)]).astype(np.float64)
-    targets = state.ratings - model.global_mean - model.rating.item_bias[state.rated]
-    contrib = (feats @ np.linalg.solve(a, f_t.T)) * (targets / model.rating.noise_var)[:, None] * weight[None, :]
-    if model.implicit is not None:
-        a_imp, y = implicit_system(model.implicit, state.rated)
+    contrib = (member.rating_rows @ np.linalg.solve(member.rating_system, f_t.T)) * weight[None, :]
+    if member.implicit_rows is not None:
         y_t = model.implicit.item_factors[idx].astype(np.float64)
-        contrib += (1 + model.implicit.alpha) * (y @ np.linalg.solve(a_imp, y_t.T))
+        contrib += member.implicit_rows @ np.linalg.solve(member.implicit_system, y_t.T)
     columns = np.arange(len(idx))
     best = contrib.argmax(axis=0)
-    if liked is not None and (state.ratings >= liked).any():
-        preferred = np.where((state.ratings >= liked)[:, None], contrib, -np.inf).argmax(axis=0)
+    if liked is not None and (member.ratings >= liked).any():
+        preferred = np.where((member.ratings >= liked)[:, None], contrib, -np.inf).argmax(axis=0)
         best = np.where(contrib[preferred, columns] > 0, preferred, best)
     share = contrib[best, columns]
     return np.where(share > 0, best, -1), share

@@ -35,7 +35,7 @@ def test_the_reason_is_explains_strongest_contributor_for_every_title_at_once(mo
     rated, ratings = [100, 101, 102, 113, 114], [5.0, 4.5, 4.0, 1.0, 1.5]
     state = fold_in(model, rated, ratings)
     targets = [i for i in model.item_ids.tolist() if i not in rated]
-    best, share = ranking.strongest_reasons(model, state, model.item_index(np.asarray(targets)))
+    best, share = ranking.strongest_reasons(model, ranking.explainer(model, state), model.item_index(np.asarray(targets)))
     for target, b, s in zip(targets, best.tolist(), share.tolist()):
         explained = ranking.explain(model, (rated, ratings), target, top=1)
         if explained:
@@ -50,8 +50,8 @@ def test_a_liked_title_is_the_reason_where_one_adds_anything(model):
     rated, ratings = [100, 113, 114], [4.5, 1.0, 1.0]
     state = fold_in(model, rated, ratings)
     targets = model.item_index(np.asarray([i for i in model.item_ids.tolist() if i not in rated]))
-    overall, _ = ranking.strongest_reasons(model, state, targets)
-    preferring, share = ranking.strongest_reasons(model, state, targets, liked=3.5)
+    overall, _ = ranking.strongest_reasons(model, ranking.explainer(model, state), targets)
+    preferring, share = ranking.strongest_reasons(model, ranking.explainer(model, state), targets, liked=3.5)
     assert (share[preferring >= 0] > 0).all()
     for o, p in zip(overall.tolist(), preferring.tolist()):
         assert p == o or ratings[p] >= 3.5
