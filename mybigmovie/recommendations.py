@@ -74,6 +74,7 @@ class Recommender:
         # A pool's positions the model knows, their model indices, and the positions it does not
         # know (``order``), by (model, pool).
         self._pool_index: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._guessed: dict[tuple, dict[int, Guess]] = {}  # ``guesses``'s answers, by (model, ratings, items)
         self._states: dict[tuple, tuple[UserState, ranking.Explainer]] = {}  # members folded in, the same key
 
     def model(self) -> Model | None:
@@ -202,10 +203,19 @@ class Recommender:
     def guesses(self, ratings: Ratings, items: list[int]) -> dict[int, "Guess"] | None:
         """What the model thinks of each of ``items`` (model item ids: movie ids, or ``show_item_id``
         of shows) for a member with ``ratings``: the rating it predicts and the rated item that adds
-        most to the title's place in their list (of the ones they liked, when one of those adds). Nothing for items the model does not know or that
-        the member rated; None without a model or ratings (nothing to fold in)."""
+        most to the title's place in their list (of the ones they liked, when one of those adds).
+        Nothing for items the model does not know or that the member rated; None without a model or
+        ratings (nothing to fold in). Kept per page asked (model, ratings, items)."""
         if (model := self.model()) is None or not ratings:
             return None
+        key = (model.version, frozenset(ratings.items()), tuple(items))
+        if (found := self._guessed.get(key)) is None:  # a page asked again (reloaded, paged back to)
+            found = self._guessed[key] = self._guesses(model, ratings, items)
+            if len(self._guessed) > 1024:  # a page's worth each: a few KB
+                self._guessed.pop(next(iter(self._guessed)))
+        return found
+
+    def _guesses(self, model: Model, ratings: Ratings, items: list[int]) -> dict[int, Guess]:
         asked = [item for item in items if item not in ratings]
         idx = model.item_index(np.asarray(asked, dtype=model.item_ids.dtype))
         known = idx >= 0

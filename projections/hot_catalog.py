@@ -5,8 +5,9 @@ Pages make no database round trip for catalog data. The catalog follows the movi
 models the way a projection follows the log: a refresh reads only the documents whose ``_pos``
 moved past the checkpoint it last saw (an ordinary index on both MongoDB and nx-27017), and a
 replay that switches generations is noticed and loaded whole. ``fresh()`` refreshes at most every
-``max_staleness`` seconds, so catalog data on a page lags the log by that much at most; a member's
-own data (ratings, lists) never comes from here (see ``projections.read_side``).
+``max_staleness`` seconds, so catalog data on a page lags the log by that much (and a refresh's round
+trips) at most; a member's own data (ratings, lists) never comes from here (see
+``projections.read_side``).
 """
 from __future__ import annotations
 
@@ -42,8 +43,13 @@ class HotCatalog:
         self._checked, self._lock = 0.0, asyncio.Lock()
 
     async def fresh(self) -> "HotCatalog":
-        """This catalog, refreshed first when its last refresh is older than ``max_staleness``."""
+        """This catalog, refreshed first when its last refresh is older than ``max_staleness``. While
+        another page's refresh is under way, pages go on with the catalog as it is (older by one
+        refresh's round trips at most) rather than queue behind it: a refresh is a few round trips,
+        and every page of the process would wait for them."""
         if time.monotonic() - self._checked > self.max_staleness:
+            if self._lock.locked() and self._seen:
+                return self
             async with self._lock:
                 if time.monotonic() - self._checked > self.max_staleness:  # one refresh for many waiting pages
                     await self._refresh()

@@ -10,7 +10,8 @@ Each entry remembers the checkpoint known when it was read: the profile reflecte
 event up to it. A member's own command passes its position (``at_least``): an entry older than
 that is read again, so after a command their next page shows it in whichever web process serves
 it (``web.deps`` keeps the position in the session). Changes made elsewhere (a password reset from
-a link, "log out everywhere" on another device) reach every process within ``max_staleness``.
+a link, "log out everywhere" on another device) reach every process within ``max_staleness`` (and
+one look's round trips: a page does not queue behind another's look).
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ class MemberCache:
 
     async def _follow(self) -> None:
         if time.monotonic() - self._checked <= self.max_staleness:
+            return
+        if self._lock.locked():  # another page is looking: go on rather than queue behind its round trips
             return
         async with self._lock:
             if time.monotonic() - self._checked <= self.max_staleness:  # one look for many waiting pages

@@ -12,11 +12,12 @@ byte (``tests/web/test_fragments.py`` renders both ways and compares).
 """
 from __future__ import annotations
 
+import os
 import secrets
-import uuid
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any, Hashable, Iterator
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
@@ -29,6 +30,30 @@ HOLES = ("csrf", "command_id", "back", "back_query", "rank", "guess_line")
 _SECRET = secrets.token_hex(8)
 _MARKERS = {name: f"{_MARK}{_SECRET}:{name}{_MARK}" for name in HOLES}
 _HOLE_OF = {marker.strip(_MARK): name for name, marker in _MARKERS.items()}
+
+
+def _command_ids() -> Iterator[str]:
+    """Fresh random command ids as UUID text (version 4: 122 random bits each), made 256 at a time
+    from one read of the OS's random source: a list page fills in ~70 of them."""
+    while True:
+        block = bytearray(os.urandom(16 * 256))
+        block[6::16] = bytes(b & 0x0F | 0x40 for b in block[6::16])  # version 4
+        block[8::16] = bytes(b & 0x3F | 0x80 for b in block[8::16])  # RFC 4122 variant
+        text = block.hex()
+        for at in range(0, len(text), 32):
+            x = text[at:at + 32]
+            yield f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+# One stream per thread: a generator cannot be advanced by two threads at once.
+_ids = threading.local()
+
+
+def new_command_id() -> str:
+    """A fresh random command id for a form (what ``str(uuid.uuid4())`` gives, a few times cheaper)."""
+    if (ids := getattr(_ids, "stream", None)) is None:
+        ids = _ids.stream = _command_ids()
+    return next(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +115,7 @@ class Fragments:
             if index % 2 == 0:
                 out.append(part)
             elif part == "command_id":
-                out.append(str(uuid.uuid4()))
+                out.append(new_command_id())
             else:
                 out.append(str(escape(holes.get(part, ""))))
         return Markup("".join(out))
@@ -98,7 +123,7 @@ class Fragments:
     def render_once(self, template: str, variables: dict[str, Any], holes: dict[str, str]) -> Markup:
         """``template`` rendered with this request's values in place, and not kept."""
         return Markup(self._env.get_template(template).render(
-            **variables, csrf_token=lambda: holes["csrf"], new_command_id=lambda: str(uuid.uuid4()),
+            **variables, csrf_token=lambda: holes["csrf"], new_command_id=new_command_id,
             back=holes["back"], back_query=holes["back_query"], rank=holes.get("rank", ""),
             guess_line=holes.get("guess_line", "")))
 

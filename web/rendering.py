@@ -6,7 +6,6 @@ a history restore, which need the whole page).
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from mybigmovie.email_picks import stars as stars_glyphs
 from projections.views import MovieFilter, Show, ShowFilter, Title
-from web.fragments import Fragments, TitleState
+from web.fragments import Fragments, TitleState, new_command_id
 
 TEMPLATES = Path(__file__).parent / "templates"
 VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
@@ -30,7 +29,7 @@ def environment() -> Environment:
     # card stats its file (a member's movies page includes ~100 templates).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.globals.update(new_command_id=lambda: str(uuid.uuid4()),
+    env.globals.update(new_command_id=new_command_id,
                        half_stars=[(x / 2, "1 star" if x == 2 else f"{x / 2:g} stars") for x in range(1, 11)],
                        here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""

@@ -175,3 +175,23 @@ def test_a_cached_rated_row_is_the_templates_row(movie, rating):
     for _ in range(2):
         cached = env.from_string("{{ rated_row(movie, rating) }}").render(movie=movie, rating=rating)
         assert cached == direct(env, "partials/rated_row.html", movie=movie, rating=rating)
+
+
+def test_command_ids_are_fresh_version_4_uuids_in_every_thread():
+    import threading
+    import uuid
+
+    from web.fragments import new_command_id
+
+    found: list[str] = []
+
+    def draw() -> None:
+        found.extend(new_command_id() for _ in range(3000))  # past several blocks of 256
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(found)) == len(found) == 12_000
+    assert all((u := uuid.UUID(x)).version == 4 and u.variant == uuid.RFC_4122 and str(u) == x for x in found)
