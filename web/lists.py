@@ -39,15 +39,15 @@ async def _page(reads: ReadSide, recommender: Recommender, member: Member | None
     there is a model and something to fold in, else most popular first."""
     listing = await reads.listing(where)
     taste = taste_of(member) if member else {}
-    order = recommender.order(taste, listing.key, lambda: [item_of(i) for i in listing.ids.tolist()]) \
+    hidden = np.isin(listing.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude))) if exclude else None
+    start = (page - 1) * PAGE_SIZE
+    stop = start + PAGE_SIZE + 1  # one more: is there a next page?
+    order = recommender.order(taste, listing.key, lambda: [item_of(i) for i in listing.ids.tolist()], stop, hidden) \
         if taste and listing.titles else None
     personal = order is not None
     if order is None:
-        order = np.arange(len(listing.titles))
-    if exclude:
-        order = order[~np.isin(listing.ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))[order]]
-    start = (page - 1) * PAGE_SIZE
-    window = order[start:start + PAGE_SIZE + 1].tolist()
+        order = np.arange(len(listing.titles)) if hidden is None else np.flatnonzero(~hidden)
+    window = order[start:stop].tolist()
     return MoviePage([listing.titles[i] for i in window[:PAGE_SIZE]], page, len(window) > PAGE_SIZE, personal)
 
 

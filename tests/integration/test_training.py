@@ -72,7 +72,7 @@ async def test_a_members_scores_are_kept_per_model_and_ratings_within_a_byte_bud
     for taste in tastes + tastes:  # the second time round, from the cache for the last three
         expected = ranking.scores(model, fold_in(model, list(taste), list(taste.values())))
         assert recommender.scores(taste, ids) == [float(expected[i]) for i in model.item_index(ids)]
-        order = recommender.order(taste, ("first forty", len(ids)), lambda: ids)
+        order = recommender.order(taste, ("first forty", len(ids)), lambda: ids, stop=len(ids))
         assert [ids[i] for i in order] == sorted(ids, key=lambda i: -float(expected[model.item_index([i])[0]]))
     assert len(recommender._scored) == 3 and recommender._scored_bytes <= recommender.SCORED_BYTES
     # a changed rating is another key: never a stale score
