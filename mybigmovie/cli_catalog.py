@@ -1,8 +1,9 @@
 """``mybigmovie import``: data sets into the event log, with a progress bar and a report.
 
-    mybigmovie import                      # ../shared/data when it exists, else the demo set in data/demo
+    mybigmovie import                      # ../shared/data when it exists, else what data/ carries
     mybigmovie import PATH...              # files or folders, formats detected
     mybigmovie import --download ml-1m     # the official GroupLens archive (checksum checked)
+    mybigmovie import --download tvmaze --max-shows 2000   # the heaviest TVmaze shows, with episodes
     mybigmovie import --synthetic 1m       # a generated history over the catalog, for benchmarks only
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from commands.importers import ImportOptions, ImportReport, detect, import_sources
@@ -21,13 +23,16 @@ from commands.importers.history import SourceChanged
 from commands.importers.rows import SourceError
 from commands.importers.synthetic import SIZES
 from commands.importers.synthetic_import import import_synthetic
+from commands.importers.tvmaze_download import MAX_SHOWS, TVMAZE, Api, download_tvmaze
 from mybigmovie.bootstrap import Services
 from mybigmovie.settings import ROOT
 from projections.runner import catch_up
 
 # Beside the code in a checkout; in the working directory when the package is installed (the image's /app).
-DEMO = next((path for path in (ROOT / "data" / "demo", Path.cwd() / "data" / "demo") if path.is_dir()),
-            ROOT / "data" / "demo")
+DATA = next((path for path in (ROOT / "data", Path.cwd() / "data") if (path / "demo").is_dir()), ROOT / "data")
+# What the repository carries (data/demo/README.md): data/demo, the small set the tests search, and
+# data/catalog, the full MovieLens catalog; imported together where ../shared/data is not there.
+DEMO, CATALOG = DATA / "demo", DATA / "catalog"
 console = Console()
 
 
@@ -35,11 +40,15 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("import", help="import movies, shows and rating histories into the log",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", type=Path,
-                        help="files or folders (default: the shared data, else the demo)")
-    parser.add_argument("--download", choices=sorted(CHECKSUMS), action="append", default=[],
-                        help="fetch and import an official MovieLens archive")
-    parser.add_argument("--mirror", default=GROUPLENS, help="where to download from (default: GroupLens)")
+                        help="files or folders (default: the shared data, else data/demo and data/catalog)")
+    parser.add_argument("--download", choices=[*sorted(CHECKSUMS), "tvmaze"], action="append", default=[],
+                        help="fetch and import an official MovieLens archive, or TV shows with their "
+                             "episodes from TVmaze's API (CC BY-SA 4.0)")
+    parser.add_argument("--mirror", default=GROUPLENS, help="where to download MovieLens from (default: GroupLens)")
     parser.add_argument("--md5", help="the archive's checksum, when a mirror serves another archive")
+    parser.add_argument("--max-shows", type=_positive, default=MAX_SHOWS,
+                        help="with --download tvmaze: the N shows of most weight (default %(default)s)")
+    parser.add_argument("--tvmaze-url", default=TVMAZE, help="TVmaze's API, or a mirror of it (default %(default)s)")
     parser.add_argument("--synthetic", metavar="SIZE", type=_size,
                         help=f"generate a history for benchmarks: {', '.join(SIZES)} or a number of ratings")
     parser.add_argument("--seed", type=int, default=42, help="of the synthetic history (default 42)")
@@ -57,8 +66,11 @@ async def run(args, services: Services) -> int:
     reports = []
     try:
         with _Bars() as bars:
-            paths = list(args.paths) or ([] if args.download or args.synthetic else [default_data(services)])
+            paths = list(args.paths) or ([] if args.download or args.synthetic else default_data(services))
             for name in args.download:
+                if name == "tvmaze":
+                    paths.append(await _download_tvmaze(args, services, bars))
+                    continue
                 paths.append(await asyncio.to_thread(download, name, services.settings.var_dir / "downloads",
                                                      args.mirror, args.md5, bars.bytes_step(f"download {name}")))
             if paths:
@@ -68,7 +80,7 @@ async def run(args, services: Services) -> int:
             if not args.no_project:
                 await _project(services, bars)
     except (SourceError, SourceChanged, DownloadError) as error:
-        console.print(f"[red]import rejected:[/red] {error}")
+        console.print(f"[red]import rejected:[/red] {escape(str(error))}")
         return 1
     for report in reports:
         _print(report, services)
@@ -76,23 +88,49 @@ async def run(args, services: Services) -> int:
 
 
 async def seed_if_empty(services: Services) -> ImportReport | None:
-    """On a fresh database, import the shared data (or else the demo set) so the site opens full of titles."""
+    """On a fresh database, import the shared data (or else what data/ carries) so the site opens full of titles."""
     if await services.store.head() > 0:
         return None
     with _Bars() as bars:
         try:
-            report = await _import_paths(services, [default_data(services)], ImportOptions(), bars)
+            report = await _import_paths(services, default_data(services), ImportOptions(), bars)
         except (SourceError, SourceChanged) as error:  # a damaged shared folder must not keep the site down
-            console.print(f"[red]import rejected:[/red] {error}; importing the demo set instead")
-            report = await _import_paths(services, [DEMO], ImportOptions(), bars)
+            console.print(f"[red]import rejected:[/red] {escape(str(error))}; importing the carried data instead")
+            report = await _import_paths(services, carried(), ImportOptions(), bars)
         await _project(services, bars)
     _print(report, services)
     return report
 
 
-def default_data(services: Services) -> Path:
+def default_data(services: Services) -> list[Path]:
     shared = services.settings.shared_data_dir
-    return shared if shared.is_dir() else DEMO
+    return [shared] if shared.is_dir() else carried()
+
+
+def carried() -> list[Path]:
+    return [DEMO, CATALOG]
+
+
+async def _download_tvmaze(args, services: Services, bars: "_Bars") -> Path:
+    """Fetch (or take from var/downloads/tvmaze, where an interrupted run left it) the shows to import."""
+    folder = services.settings.var_dir / "downloads" / "tvmaze"
+    fetched = await asyncio.to_thread(download_tvmaze, folder, Api(args.tvmaze_url), args.max_shows, bars.absolute)
+    bars.note(f"TVmaze: {fetched.shows:,} shows in {fetched.path} (from {args.tvmaze_url}: {fetched.fetched:,} "
+              f"fetched, {fetched.cached:,} kept from an earlier run); TVmaze data is CC BY-SA 4.0")
+    if fetched.gone:
+        bars.note(f"TVmaze no longer has {len(fetched.gone):,} show(s) its index names: "
+                  + ", ".join(map(str, fetched.gone[:10])))
+    return fetched.path
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _size(text: str) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from commands.importers.movielens import find
 from commands.importers.rows import SourceError, open_text
+from commands.importers.tvmaze_download import SHOWS_FILE
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,10 @@ def _folder_sources(folder: Path) -> list[Source]:
         return [Source("ml-100k", folder, "ml-100k")]
     if (folder / "imdb_top_series.csv").exists() and find(folder, "imdb_episode_ratings.csv"):
         return [Source("imdb-episodes", folder, "imdb-episodes")]
-    if any((folder / name).exists() for name in _EXTRAS):
+    if any(find(folder, name) for name in _EXTRAS):
         return [Source("movielens-extras", folder, "ml-latest-extras")]
+    if (shows := folder / SHOWS_FILE).exists():  # a --download tvmaze folder: that file, not the answers kept
+        return [Source("tvmaze-api", shows, "tvmaze-api")]
     return []
 
 

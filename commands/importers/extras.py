@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from commands.importers.movielens import find
 from commands.importers.records import Bundle
 from commands.importers.rows import RowError, csv_rows, each_row, parse_int
 
@@ -11,14 +12,15 @@ REFERENCE_SOURCE = "ml-latest-2023"  # the 33,832,162 ratings behind average_rat
 
 
 def read_extras(folder: Path, bundle: Bundle) -> None:
-    """Whichever of average_ratings.csv, movie_directors.csv, movie_runtimes.csv ``folder`` holds."""
-    if (path := folder / "average_ratings.csv").exists():
+    """Whichever of average_ratings.csv, movie_directors.csv, movie_runtimes.csv ``folder`` holds (or
+    their gzipped copies)."""
+    if path := find(folder, "average_ratings.csv"):
         _each(path, ("movieId", "avg_rating", "count"), bundle, lambda row: _reference(row, bundle))
         bundle.references_complete = True
-    if (path := folder / "movie_runtimes.csv").exists():
+    if path := find(folder, "movie_runtimes.csv"):
         _each(path, ("movieId", "runtimeMinutes"), bundle, lambda row: bundle.add_details(
             _movie_id(row), runtime=parse_int(row["runtimeMinutes"], "runtime", 1, 100_000)))
-    if (path := folder / "movie_directors.csv").exists():
+    if path := find(folder, "movie_directors.csv"):
         directors: dict[int, list[str]] = {}
         _each(path, ("movieId", "director"), bundle, lambda row: _director(row, directors))
         for movie_id, names in directors.items():

@@ -5,8 +5,10 @@
   IMDb series by normalised name. The IMDb table has no years, so a name shared by several series
   is settled by year where one is known, then by season count, then by a ten-to-one lead in
   votes; anything still ambiguous stays unmatched and is reported.
-* Episodes keep IMDb's season/number/rating; titles and air dates come only from TVmaze episode
-  files. An episode no source names keeps ``title=None`` (pages show "Episode N").
+* Episodes keep IMDb's season/number/rating; titles and air dates come only from TVmaze: episodes
+  embedded in its show objects (joined by the show's IMDb id; they also give the structure of a show
+  IMDb's table does not have) or episode files (joined by the show's name). An episode no source
+  names keeps ``title=None`` (pages show "Episode N").
 """
 from __future__ import annotations
 
@@ -46,6 +48,9 @@ def join_shows(bundle: Bundle, known: dict[int, dict], all_shows: bool) -> dict[
         fields["source"] = "+".join(name for name, table in (("imdb", imdb), ("tvmaze", metadata)) if tconst in table)
         shows[show_id(tconst)] = fields
     _add_episode_titles(bundle, shows, known)
+    for tconst, titled in bundle.tv.get("tvmaze_show_episodes", {}).items():
+        if (number := show_id(tconst)) in shows:
+            _overlay(shows[number].setdefault("episodes", {}), titled)
     for fields in shows.values():
         if "episodes" in fields:
             fields["episodes"] = _entries(fields["episodes"])
@@ -127,10 +132,13 @@ def _add_episode_titles(bundle: Bundle, shows: dict[int, dict], known: dict[int,
             bundle.notes.append(f"TVmaze episodes of {name!r}: {len(named)} shows of that name in this import, "
                                 "episode titles not added")
             continue
-        show = named[0]
-        episodes = show.setdefault("episodes", {})
-        for number, fields in titled.items():
-            episodes[number] = {**episodes.get(number, {}), **fields}
+        _overlay(named[0].setdefault("episodes", {}), titled)
+
+
+def _overlay(episodes: dict[tuple[int, int], dict], titled: dict[tuple[int, int], dict]) -> None:
+    """TVmaze's titles and air dates onto the episodes (IMDb's ratings stay); new numbers are added."""
+    for number, fields in titled.items():
+        episodes[number] = {**episodes.get(number, {}), **fields}
 
 
 def _entries(episodes: dict[tuple[int, int], dict]) -> tuple[tuple, ...]:

@@ -37,13 +37,24 @@ def read_imdb(folder: Path, bundle: Bundle) -> None:
 
 
 def read_tvmaze_api(path: Path, bundle: Bundle) -> None:
-    """A JSON array of TVmaze show objects (api.tvmaze.com/shows)."""
+    """A JSON array of TVmaze show objects (api.tvmaze.com/shows), each with its episodes when the
+    API was asked to embed them (``/shows/{id}?embed[]=episodes``, as ``--download tvmaze`` does)."""
     shows: list[dict] = bundle.tv.setdefault("tvmaze", [])
+    episodes: dict[str, dict] = bundle.tv.setdefault("tvmaze_show_episodes", {})
+    unnumbered = 0
     for index, show in enumerate(_json_array(path), 1):
         try:
-            shows.append(_api_show(show))
+            fields = _api_show(show)
+            embedded, skipped = _embedded_episodes(show)
         except (KeyError, TypeError, ValueError) as error:
             bundle.problems.add(path, index, f"show #{index}: {error!r}")
+            continue
+        shows.append(fields)
+        if embedded and fields["imdb_id"]:  # keyed as the site keys shows; one without an id is not listed
+            episodes[fields["imdb_id"]] = embedded
+        unnumbered += skipped
+    if unnumbered:  # TVmaze gives specials a season but no number: no place among the numbered episodes
+        bundle.notes.append(f"{path}: {unnumbered:,} TVmaze specials (episodes without a number) left out")
 
 
 def read_tvmaze_episodes(path: Path, bundle: Bundle) -> None:
@@ -68,11 +79,26 @@ def read_tvmaze_table(path: Path, bundle: Bundle) -> None:
 
 def _api_show(show: dict) -> dict:
     channel = show.get("network") or show.get("webChannel") or {}
-    return {"title": show["name"], "imdb_id": (show.get("externals") or {}).get("imdb"),
+    imdb = (show.get("externals") or {}).get("imdb")
+    return {"title": show["name"], "imdb_id": _tconst(imdb) if imdb else None,
             "tvmaze_id": int(show["id"]), "genres": tuple(show.get("genres") or ()),
             "summary": plain(show.get("summary")), "network": channel.get("name"), "kind": show.get("type"),
-            "language": show.get("language"), "runtime": show.get("runtime"),
-            "year": int(show["premiered"][:4]) if show.get("premiered") else None}
+            "language": show.get("language"), "runtime": show.get("runtime") or show.get("averageRuntime"),
+            "year": int(show["premiered"][:4]) if show.get("premiered") else None,
+            # "ended" is in the API's current answers; older snapshots (the demo's, 2020) do not have it
+            "end_year": int(show["ended"][:4]) if show.get("ended") else None}
+
+
+def _embedded_episodes(show: dict) -> tuple[dict[tuple[int, int], dict], int]:
+    """The show's embedded episodes by (season, number), and how many had no number (specials)."""
+    episodes, unnumbered = {}, 0
+    for episode in (show.get("_embedded") or {}).get("episodes") or ():
+        if episode.get("number") is None:
+            unnumbered += 1
+            continue
+        episodes[(int(episode["season"]), int(episode["number"]))] = {
+            "title": (episode.get("name") or "").strip() or None, "airdate": episode.get("airdate") or None}
+    return episodes, unnumbered
 
 
 def _table_show(row: dict) -> dict:
