@@ -542,7 +542,13 @@ async def test_a_shows_page_lists_similar_shows_and_what_the_member_rated_that_e
     assert similar and f"/shows/{SOPRANOS}" not in [link for link, _ in similar]
 
 
-async def test_without_a_model_a_shows_page_offers_no_similar_shows(show_site):
+async def test_without_a_model_a_shows_page_offers_no_similar_shows_and_explains_by_genre(show_site):
     await join(show_site, "ann@example.org")
     page = (await show_site.get(f"/shows/{BREAKING_BAD}")).text
-    assert "Similar shows" not in page and page.count("<form") == 5
+    assert "Similar shows" not in page and page.count("<form") == 5 and "Why it is in your list" not in page
+    # her liked shows sharing most genres with it say why it is in her list, as a movie's page does
+    await post_form(show_site, f"/shows/{SOPRANOS}", f"/shows/{SOPRANOS}/rating", {"rating": "4.5"})
+    await post_form(show_site, f"/shows/{FRIENDS}", f"/shows/{FRIENDS}/rating", {"rating": "5"})
+    page = (await show_site.get(f"/shows/{BREAKING_BAD}")).text
+    assert section(page, "Why it is in your list") == [(f"/shows/{SOPRANOS}", "The Sopranos")]
+    assert "Similar shows" not in page
