@@ -156,8 +156,10 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
 
     async def commit() -> None:
         nonlocal unflushed, pending
+        # Each read model is a collection of its own: their writes go out together, not one after
+        # another (a member's command waits for this cycle: its round trips are their latency).
+        await asyncio.gather(*(_flush(lane.batch, lane.new(unflushed)) for lane in lanes.values()))
         for lane in lanes.values():
-            await _flush(lane.batch, lane.new(unflushed))
             lane.generation = replace(lane.generation, checkpoint=unflushed[-1].position)
         if building is None:
             still = await registry.save_checkpoints([lane.generation for lane in lanes.values()])
@@ -173,8 +175,7 @@ async def catch_up(store: EventStore, registry: Registry, projections: Sequence[
         # reached (what came meanwhile is the next cycle's), and a live cycle saves the round trip.
         next_page = asyncio.ensure_future(store.read_all(after=page[-1].position, limit=page_size)
                                           if len(page) == page_size else _nothing())
-        for lane in lanes.values():
-            await lane.batch.fold(lane.new(page))
+        await asyncio.gather(*(lane.batch.fold(lane.new(page)) for lane in lanes.values()))  # reads together, too
         unflushed += page if refoldable else page[-1:]
         pending += len(page)
         if pending >= flush_every or len(page) < page_size:
