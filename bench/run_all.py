@@ -14,6 +14,7 @@ BENCHES = {
     "event store": (["bench.event_store_bench"], ["bench.event_store_bench", "--replay-sizes", "100000"]),
     "catalog": (["bench.catalog_bench"], ["bench.catalog_bench"]),
     "recommender": (["bench.recommender_eval", "--scale"], ["bench.recommender_eval", "--quick"]),
+    "cards and lists": (["bench.cards_bench"], ["bench.cards_bench", "--members", "100"]),
     "web": (["bench.web_bench"], ["bench.web_bench", "--seconds", "3"]),
     "picks e-mails under chaos": (["bench.mail_soak", "--scale", "5"], ["bench.mail_soak", "--scale", "2"]),
 }
