@@ -74,6 +74,7 @@ class Recommender:
         # A pool's positions the model knows, their model indices, and the positions it does not
         # know (``order``), by (model, pool).
         self._pool_index: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._tops: dict[tuple, list[int]] = {}  # ``top``'s answers, by (model, ratings, exclude, k, kind)
         self._guessed: dict[tuple, dict[int, Guess]] = {}  # ``guesses``'s answers, by (model, ratings, items)
         self._states: dict[tuple, tuple[UserState, ranking.Explainer]] = {}  # members folded in, the same key
 
@@ -184,8 +185,17 @@ class Recommender:
         leaving out what they rated and ``exclude`` (model item ids)."""
         if (model := self.model()) is None:
             return None
-        every = np.where(_show_items(model) == shows, self._every_score(model, ratings), -np.inf)
-        return [item for item, _ in ranking.best(model, every, k, exclude={*exclude, *ratings})]
+        key = (model.version, frozenset(ratings.items()), frozenset(exclude), k, shows)
+        if (found := self._tops.get(key)) is None:  # the same member's home page, asked again
+            kind = _items_of_kind(model, shows)  # this kind's items: a top over them only
+            scores = self._every_score(model, ratings)[kind]  # a copy
+            left_out = model.item_index(np.fromiter({*exclude, *ratings}, dtype=model.item_ids.dtype))
+            scores[np.isin(kind, left_out)] = -np.inf
+            found = self._tops[key] = [model.item_ids[kind[p]].item() for p in ranking.top_positions(scores, k)
+                                       if np.isfinite(scores[p])]
+            if len(self._tops) > 1024:  # k ids each
+                self._tops.pop(next(iter(self._tops)))
+        return found
 
     def to_ask(self, k: int, exclude: set[int]) -> list[int] | None:
         """Titles a new member should rate first: likely seen, and telling about their taste."""
@@ -263,11 +273,12 @@ class Recommender:
         return [("show", item - SHOW_ID_BASE) if item >= SHOW_ID_BASE else ("movie", item) for item in items]
 
 
-def _show_items(model: Model) -> np.ndarray:
-    """True where the model's item is a show."""
-    if "show_items" not in model._cache:
-        model._cache["show_items"] = is_show(model.item_ids)
-    return model._cache["show_items"]
+def _items_of_kind(model: Model, shows: bool) -> np.ndarray:
+    """The dense indices of the model's shows (or movies)."""
+    key = ("items of kind", shows)
+    if key not in model._cache:
+        model._cache[key] = np.flatnonzero(is_show(model.item_ids) == shows)
+    return model._cache[key]
 
 
 def trained_at(version: str) -> datetime | None:

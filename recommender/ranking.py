@@ -77,10 +77,10 @@ def best(model: Model, s: np.ndarray, k: int, exclude=(), candidates=None):
         idx = model.item_index(np.fromiter(exclude, dtype=model.item_ids.dtype))
         s[idx[idx >= 0]] = -np.inf
     if candidates is None:
-        top = _top(s, k)
+        top = top_positions(s, k)
     else:
         pool = _indices(model, candidates)
-        top = pool[_top(s[pool], k)]
+        top = pool[top_positions(s[pool], k)]
     return [(model.item_ids[t].item(), float(s[t])) for t in top if np.isfinite(s[t])]
 
 
@@ -89,7 +89,8 @@ def _indices(model: Model, ids) -> np.ndarray:
     return idx[idx >= 0]
 
 
-def _top(values: np.ndarray, k: int) -> np.ndarray:
+def top_positions(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest ``values``, largest first."""
     k = min(k, len(values))
     if k <= 0:
         return np.empty(0, dtype=np.int64)
@@ -149,7 +150,7 @@ def similar(model: Model, item_id, k: int = 10):
     sim = sum(t @ t[target] for t in tables) / len(tables)
     sim *= model.item_counts / (model.item_counts + SIMILAR_DAMPING)
     sim[target] = -np.inf
-    best = _top(sim, k)
+    best = top_positions(sim, k)
     return [(model.item_ids[j].item(), float(sim[j])) for j in best if np.isfinite(sim[j])]
 
 

@@ -45,3 +45,18 @@ def test_the_first_titles_are_the_full_sorts(recommender, seed):
     for stop in (1, 5, 17, len(expected) - 3, len(expected), len(expected) + 5):
         got = recommender.order(taste, ("pool", seed), lambda: pool, stop, hidden)
         assert got.tolist() == expected[:stop], stop
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_top_is_the_best_of_the_kind_leaving_out_what_was_rated_or_excluded(recommender, seed):
+    rng = np.random.default_rng(seed)
+    model = recommender.model()
+    items = model.item_ids.tolist()
+    taste = {int(i): float(rng.choice([1.0, 5.0])) for i in rng.choice(items, size=3, replace=False)}
+    exclude = {int(i) for i in rng.choice(items, size=4, replace=False)} | {123_456}  # one the model never saw
+    scores = ranking.scores(model, fold_in(model, list(taste), list(taste.values())))
+    expected = sorted((i for i in items if i not in taste and i not in exclude),
+                      key=lambda i: -float(scores[model.item_index([i])[0]]))[:7]
+    assert recommender.top(taste, 7, exclude) == expected
+    assert recommender.top(taste, 7, exclude) == expected  # kept, and the same
+    assert recommender.top(taste, 7, exclude, shows=True) == []  # the toy model has no shows
