@@ -33,6 +33,7 @@ from web.controllers.health import HealthController
 from web.controllers.mail_links import MailLinksController
 from web.controllers.me import MeController
 from web.controllers.ops import OpsController
+from web.controllers.ratings_import import RatingsImportController
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
 from web.throttle import Throttle
@@ -86,6 +87,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
                         MailLinksController, HealthController, OpsController,
+                        RatingsImportController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],
