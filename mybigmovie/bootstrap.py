@@ -21,6 +21,7 @@ from mybigmovie.settings import Settings
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
 from projections.dismissals import DismissalsProjection
+from projections.history import History
 from projections.hot_catalog import HotCatalog
 from projections.mailings import Mailings
 from projections.movies import Movies
@@ -33,7 +34,7 @@ from projections.user_profiles import UserProfiles
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
-    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), DismissalsProjection(), Mailings()]
+    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), DismissalsProjection(), Mailings(), History()]
 
 
 @dataclass

@@ -30,6 +30,7 @@ from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
 from web.controllers.health import HealthController
+from web.controllers.history import HistoryController
 from web.controllers.mail_links import MailLinksController
 from web.controllers.me import MeController
 from web.controllers.ops import OpsController
@@ -86,7 +87,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                                      httponly=True, samesite="lax", max_age=IDLE_SECONDS, exclude=["^/static/"])
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
-                        MailLinksController, HealthController, OpsController,
+                        MailLinksController, HealthController, OpsController, HistoryController,
                         RatingsImportController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
