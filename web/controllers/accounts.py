@@ -202,11 +202,18 @@ class AskForLink:
         except DomainError:
             return self.page(request, "Please enter a valid e-mail address.")
         found = await reads.credentials(email)
-        message = message_for(found) if found else None
-        task = None
-        if message is not None and not await _throttled(throttle, request, self.rule, email):
-            task = BackgroundTask(mail.send, message)
+        # The same work before the answer whether or not the address has an account, so its time
+        # does not tell: the attempt is counted for any address (which also bounds how many
+        # addresses one network can try), and the message is written after the answer is sent.
+        throttled = await _throttled(throttle, request, self.rule, email)
+        task = BackgroundTask(_send_if_any, mail, message_for, found) if found and not throttled else None
         return inbox(request, email, task)
+
+
+async def _send_if_any(mail: AccountMail, message_for: Callable[[Credentials], EmailMessage | None],
+                       found: Credentials) -> None:
+    if (message := message_for(found)) is not None:
+        await mail.send(message)
 
 
 RESEND = AskForLink("Send the confirmation link again", "/account/verify/resend",
