@@ -8,12 +8,14 @@ signs up, confirms the address from the e-mail (caught by a real SMTP server on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Awaitable, Callable
 
 import httpx
 import pytest
@@ -49,17 +51,19 @@ def mailbox():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Inbox):
-    """``mybigmovie serve`` on a free port, over a fresh database holding CATALOG; e-mail to ``mailbox``.
-    Yields the browser, the site's address, and how to find the confirmation link sent to an address."""
+@contextlib.asynccontextmanager
+async def served(mongo_url: str, var_dir: Path, mailbox: Inbox, prepare: Callable[[bootstrap.Services], Awaitable]):
+    """``mybigmovie serve --no-workers`` on a free port over a fresh database that ``prepare(services)``
+    fills first (the catalog, a model in ``services.settings.model_dir``), e-mail to ``mailbox``, and
+    Chromium: yields (browser, the site's address). The database is dropped afterwards, and a
+    traceback in the server's log fails the test."""
     from playwright import async_api as playwright
 
     assert Path(CHROMIUM).exists(), f"Debian's Chromium is not at {CHROMIUM}: make test installs it"
-    var_dir, port = tmp_path_factory.mktemp("e2e-var"), _free_port()
+    port = _free_port()
     settings = web_settings(f"e2e_{uuid.uuid4().hex[:10]}", var_dir, port)
     async with bootstrap.services(settings, mongo_url) as services:
-        await seed(services, [movie_listed(movie) for movie in CATALOG])
+        await prepare(services)
         env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DATABASE": settings.database,
                "MYBIGMOVIE_HOST": "127.0.0.1", "MYBIGMOVIE_PORT": str(port), "MYBIGMOVIE_VAR_DIR": str(var_dir),
                "SECRET_KEY": settings.secret_key, "REDIS_URL": REDIS_URL,
@@ -71,13 +75,24 @@ async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailb
             await _wait_until_up(f"http://127.0.0.1:{port}", process, var_dir / "server.log")
             async with playwright.async_playwright() as driver:
                 browser = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                yield browser, f"http://127.0.0.1:{port}", mailbox
+                yield browser, f"http://127.0.0.1:{port}"
                 await browser.close()
         finally:
             process.terminate()
             process.wait(timeout=10)
             log.close()
             await services.client.drop_database(settings.database)
+    output = (var_dir / "server.log").read_text()
+    assert "Traceback" not in output, output[output.find("Traceback"):][:3000]
+
+
+@pytest.fixture(scope="module")
+async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Inbox):
+    """The site over CATALOG in Chromium: (browser, its address, the mailbox its e-mails reach)."""
+    async def prepare(services):
+        await seed(services, [movie_listed(movie) for movie in CATALOG])
+    async with served(mongo_url, tmp_path_factory.mktemp("e2e-var"), mailbox, prepare) as (browser, base):
+        yield browser, base, mailbox
 
 
 async def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:

@@ -4,20 +4,14 @@ at once, two quick choices included, without a page load; without JavaScript, th
 its page and the form's button saves and comes back to it."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from domain import events as e
-from mybigmovie import bootstrap
-from tests.e2e.test_browser import (ARGS, CHROMIUM, ROOT, _free_port, _link_from, _sign_up, _wait_until_up,  # noqa: F401
-                                    mailbox)
-from tests.integration.web_harness import REDIS_URL, seed, web_settings
+from tests.e2e.test_browser import _link_from, _sign_up, mailbox, served  # noqa: F401 (a fixture)
+from tests.integration.web_harness import seed
 
 pytestmark = pytest.mark.e2e
 
@@ -27,36 +21,16 @@ EPISODES = tuple(e.EpisodeEntry(s, n, f"Chapter {s}.{n}", f"2011-0{s}-{n:02d}") 
 
 @pytest.fixture(scope="module")
 async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox):
-    """``mybigmovie serve`` on a free port over a fresh database holding one show of three seasons."""
-    from playwright import async_api as playwright
-
-    assert Path(CHROMIUM).exists(), f"Debian's Chromium is not at {CHROMIUM}: make test installs it"
-    var_dir, port = tmp_path_factory.mktemp("e2e-seasons"), _free_port()
-    settings = web_settings(f"e2e_{uuid.uuid4().hex[:10]}", var_dir, port)
+    """The site over one show of three seasons in Chromium: (browser, its address, the mailbox)."""
     listed = e.ShowListed(event_id=str(uuid.uuid4()), stream="catalog-test", occurred_at=datetime.now(timezone.utc),
                           show_id=SHOW, title="Game of Thrones", imdb_id=f"tt{SHOW:07d}", year=2011,
                           genres=("Drama", "Fantasy"), summary="Winter.", imdb_rating=9.2, imdb_votes=2_000_000,
                           episodes=EPISODES, source="test")
-    async with bootstrap.services(settings, mongo_url) as services:
+
+    async def prepare(services):
         await seed(services, [listed])
-        env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DATABASE": settings.database,
-               "MYBIGMOVIE_HOST": "127.0.0.1", "MYBIGMOVIE_PORT": str(port), "MYBIGMOVIE_VAR_DIR": str(var_dir),
-               "SECRET_KEY": settings.secret_key, "REDIS_URL": REDIS_URL,
-               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port)}
-        log = open(var_dir / "server.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", "mybigmovie.cli", "serve", "--no-workers"], cwd=ROOT,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            await _wait_until_up(f"http://127.0.0.1:{port}", process, var_dir / "server.log")
-            async with playwright.async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                yield browser, f"http://127.0.0.1:{port}", mailbox
-                await browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
-            await services.client.drop_database(settings.database)
+    async with served(mongo_url, tmp_path_factory.mktemp("e2e-seasons"), mailbox, prepare) as (browser, base):
+        yield browser, base, mailbox
 
 
 async def test_with_javascript_a_season_opens_in_place_and_each_choice_is_saved(server):

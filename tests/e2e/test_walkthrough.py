@@ -5,10 +5,7 @@ reason, dismiss a title and see the list change, find a show by its genre, and r
 episodes."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,15 +14,13 @@ import numpy as np
 import pytest
 
 from domain import events as e
-from mybigmovie import bootstrap
 from recommender import artifact
 from recommender.matrix import RatingsMatrix
 from recommender.model import fit
 from recommender.settings import PRESETS
 from recommender.tv import show_item_id
-from tests.e2e.test_browser import (ARGS, CHROMIUM, ROOT, _free_port, _link_from, _sign_up, _wait_until_up,  # noqa: F401
-                                    mailbox)
-from tests.integration.web_harness import CATALOG, REDIS_URL, Movie, movie_listed, seed, web_settings
+from tests.e2e.test_browser import _link_from, _sign_up, mailbox, served  # noqa: F401 (a fixture)
+from tests.integration.web_harness import CATALOG, Movie, movie_listed, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -62,35 +57,14 @@ def publish_model(model_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox):
-    from playwright import async_api as playwright
-
-    assert Path(CHROMIUM).exists(), f"Debian's Chromium is not at {CHROMIUM}: make test installs it"
-    var_dir, port = tmp_path_factory.mktemp("e2e-walkthrough"), _free_port()
-    settings = web_settings(f"e2e_{uuid.uuid4().hex[:10]}", var_dir, port)
-    async with bootstrap.services(settings, mongo_url) as services:
+    """The site over MOVIES and two shows, with a model trained on them, in Chromium."""
+    async def prepare(services):
         await seed(services, [movie_listed(movie) for movie in MOVIES])
         await seed(services, [show_listed(BREAKING_BAD, "Breaking Bad", ("Crime", "Drama"), EPISODES),
                               show_listed(FRIENDS, "Friends", ("Comedy", "Romance"))])
-        publish_model(settings.model_dir)
-        env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DATABASE": settings.database,
-               "MYBIGMOVIE_HOST": "127.0.0.1", "MYBIGMOVIE_PORT": str(port), "MYBIGMOVIE_VAR_DIR": str(var_dir),
-               "SECRET_KEY": settings.secret_key, "REDIS_URL": REDIS_URL,
-               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port)}
-        log = open(var_dir / "server.log", "wb")
-        process = subprocess.Popen([sys.executable, "-m", "mybigmovie.cli", "serve", "--no-workers"], cwd=ROOT,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            await _wait_until_up(f"http://127.0.0.1:{port}", process, var_dir / "server.log")
-            async with playwright.async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                yield browser, f"http://127.0.0.1:{port}", mailbox
-                await browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
-            assert "Traceback" not in (var_dir / "server.log").read_text()
-            await services.client.drop_database(settings.database)
+        publish_model(services.settings.model_dir)
+    async with served(mongo_url, tmp_path_factory.mktemp("e2e-walkthrough"), mailbox, prepare) as (browser, base):
+        yield browser, base, mailbox
 
 
 async def card_ids(page, within: str) -> list[int]:
