@@ -37,6 +37,7 @@ from recommender.model import fit, predict_ids
 from recommender.settings import FAST
 
 AGREE = 0.01  # RMSE points between the cards' predictions and the model's
+cpu_times: dict[str, list[float]] = {}  # the same work's CPU time: what a preempted wall-clock sample hides
 TOP_P99_MS = 1.0
 
 
@@ -83,6 +84,7 @@ def serving(n_ratings: int, members: int) -> dict[str, list[float]]:
         times: dict[str, list[float]] = {"top-10 (ranking.recommend), baseline": [],
                                          "first page of the whole catalog (top-25)": [],
                                          "a deep page (titles 10,000-10,025)": [], "24 cards' guesses": []}
+        cpu_times.clear()
         ranking.recommend(model, fold_in(model, [], []), 10)  # the per-model caches, once
         recommender.order({pool[0]: 4.0}, "catalog", lambda: pool, 25)
         for user in chosen:
@@ -98,9 +100,10 @@ def serving(n_ratings: int, members: int) -> dict[str, list[float]]:
                                ("a deep page (titles 10,000-10,025)",
                                 lambda: recommender.order(taste, "catalog", lambda: pool, 10_025, hidden)),
                                ("24 cards' guesses", lambda: recommender.guesses(taste, page))):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.thread_time()
                 work()
                 times[name].append((time.perf_counter() - start) * 1000)
+                cpu_times.setdefault(name, []).append((time.thread_time() - cpu) * 1000)
     return times
 
 
@@ -128,7 +131,7 @@ def main() -> int:
             top_ok = p99 <= TOP_P99_MS
             verdict = f"   target p99 <= {TOP_P99_MS:g} ms: {'PASS' if top_ok else 'FAIL'}"
         print(f"  {name:44s} p50 {p50:6.3f} ms   p99 {p99:6.3f} ms   ({p99 / baseline:.1f}x the baseline's p99)"
-              f"{verdict}")
+              f"{verdict}\n  {'':44s} CPU time p99 {np.percentile(cpu_times[name], 99):6.3f} ms")
     return 0 if agree and top_ok else 1
 
 
