@@ -214,7 +214,10 @@ async def test_the_table_and_the_dead_letters_newest_first(broker, mailer, datab
     newest = queue_ops.dead_letters(broker, "outbox")
     assert out.index(newest[0].message_id) < out.index(newest[1].message_id)
     assert newest[2].message_id not in out and "… 1 more" in out
-    assert "ConnectionRefusedError: smtp down (attempt 3)" in out and "send_mail('cy@example.org')" in out
+    # the letters shown say what died and of what (three workers' threads may finish in one millisecond,
+    # so which letters are the newest two is Redis's order, not the order they were sent in)
+    for letter in newest[:2]:
+        assert letter.error in out and f"send_mail({letter.args[0]!r})" in out
 
 
 async def test_purge_off_a_terminal_needs_yes(broker, mailer, database, mongo_url):
