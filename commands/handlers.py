@@ -16,7 +16,7 @@ from commands.keyring import Keyring
 from commands.store import EventStore
 from domain import accounts
 from domain.accounts import Account, Stamp
-from domain.errors import ConcurrencyError, EmailTaken, InvalidInput
+from domain.errors import N_, ConcurrencyError, EmailTaken, InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -38,7 +38,7 @@ class Catalog(Protocol):
 
 def check_password(password: str) -> str:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"Your password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+        raise InvalidInput(N_("Your password must be at least %(length)s characters long."), length=MIN_PASSWORD_LENGTH)
     return password
 
 
@@ -52,7 +52,7 @@ class CommandHandlers:
             m.SignUp: self._sign_up, m.VerifyEmail: self._verify_email, m.ResetPassword: self._reset_password,
             m.ChangePassword: self._change_password, m.ChangeEmail: self._change_email,
             m.EndSessions: self._end_sessions, m.DeleteAccount: self._delete_account,
-            m.ChangeEmailPreferences: self._change_email_preferences,
+            m.ChangeEmailPreferences: self._change_email_preferences, m.ChooseLanguage: self._choose_language,
             m.RateMovie: self._rate_movie, m.RemoveMovieRating: self._remove_movie_rating,
             m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
             m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
@@ -128,6 +128,9 @@ class CommandHandlers:
 
     async def _change_email_preferences(self, c: m.ChangeEmailPreferences) -> int:
         return await self._run(c, c.user_id, lambda a, s: accounts.change_email_preferences(a, s, c.weekly, c.shows))
+
+    async def _choose_language(self, c: m.ChooseLanguage) -> int:
+        return await self._run(c, c.user_id, lambda a, s: accounts.choose_language(a, s, c.language))
 
     # --- ratings and lists ---------------------------------------------------------------------
 

@@ -67,6 +67,11 @@ class ChangeEmailPreferences(Command, frozen=True, kw_only=True):
     shows: bool | None = None
 
 
+class ChooseLanguage(Command, frozen=True, kw_only=True):
+    user_id: str
+    language: str  # one of domain.accounts.LANGUAGES
+
+
 class RateMovie(Command, frozen=True, kw_only=True):
     user_id: str
     movie_id: int

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Iterable
 
 from domain import events as e
-from domain.errors import (EmailTaken, InvalidInput, InvalidLink, InvalidRating, UnknownTitle, UnknownUser,
+from domain.errors import (N_, EmailTaken, InvalidInput, InvalidLink, InvalidRating, UnknownTitle, UnknownUser,
                            UnverifiedAccount)
 
 # Fixed forever: new user ids are derived with it (see new_user_id).
 _USERS = uuid.UUID("4b0a1c56-2f5e-4d6e-9a43-6d2b8f1e7c10")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGES = frozenset({"en", "fr"})  # the languages the site speaks (mybigmovie.i18n.Language)
 
 
 def normalize_email(email: str) -> str:
@@ -25,7 +26,7 @@ def normalize_email(email: str) -> str:
     (The web layer checks the full syntax with email-validator first; this is the domain's floor.)"""
     email = email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email) or any(c in email for c in ',;<>()[]"\\:'):
-        raise InvalidInput("Please enter a valid e-mail address.")
+        raise InvalidInput(N_("Please enter a valid e-mail address."))
     return email
 
 
@@ -42,7 +43,7 @@ def stream_for(user_id: str) -> str:
 
 def check_rating(rating: float) -> float:
     if not 0.5 <= rating <= 5.0 or rating * 2 != int(rating * 2):
-        raise InvalidRating(f"A rating is 0.5 to 5 stars in half steps, not {rating:g}.")
+        raise InvalidRating(N_("A rating is 0.5 to 5 stars in half steps, not %(rating)s."), rating=f"{rating:g}")
     return float(rating)
 
 
@@ -82,6 +83,7 @@ class Account:
     weekly_email: bool = True  # the weekly picks e-mail (the welcome e-mail goes out regardless)
     email_shows: bool = True  # TV shows among the picks
     operator: bool = False  # may use the operator page
+    language: str | None = None  # the member's own choice; None: their browser's
 
     @classmethod
     def from_events(cls, user_id: str, history: Iterable[e.Event]) -> "Account":
@@ -116,6 +118,8 @@ class Account:
                 self.operator = False
             case e.EmailPreferencesChanged():
                 self.weekly_email, self.email_shows = event.weekly, event.shows
+            case e.LanguagePreferenceChanged():
+                self.language = event.language
             case e.MovieRated() | e.MovieRatingChanged():
                 self.ratings[event.movie_id] = event.rating
             case e.MovieRatingRemoved():
@@ -153,14 +157,14 @@ class Account:
 def sign_up(account: Account, stamp: Stamp, personal: e.Sealed) -> list[e.Event]:
     """``personal`` is the member's e-mail address, name and password hash, already sealed."""
     if account.signed_up:
-        raise EmailTaken("An account with this e-mail address already exists.")
+        raise EmailTaken(N_("An account with this e-mail address already exists."))
     return [e.UserSignedUp(**stamp.meta(0), user_id=account.user_id, personal=personal)]
 
 
 def check_display_name(display_name: str) -> str:
     name = display_name.strip()
     if not 1 <= len(name) <= 60 or any(ord(char) < 32 for char in name):
-        raise InvalidInput("Your name must be 1 to 60 characters long.")
+        raise InvalidInput(N_("Your name must be 1 to 60 characters long."))
     return name
 
 
@@ -168,7 +172,7 @@ def verify_email(account: Account, stamp: Stamp, email_version: int) -> list[e.E
     """The member followed the link sent to their ``email_version``-th address."""
     _check_account(account)
     if email_version != account.email_version:
-        raise InvalidLink("This link is for an address that is no longer on your account.")
+        raise InvalidLink(N_("This link is for an address that is no longer on your account."))
     if account.verified:
         return []
     return [e.EmailVerified(**stamp.meta(0), user_id=account.user_id, email_version=email_version)]
@@ -181,7 +185,7 @@ def change_password(account: Account, stamp: Stamp, sealed_hash: e.Sealed, reaso
     for (so a reset link works once) and which also proves the address."""
     _check_account(account)
     if reason == "reset" and password_version != account.password_version:
-        raise InvalidLink("This link has been used already. Ask for a new one if you still need it.")
+        raise InvalidLink(N_("This link has been used already. Ask for a new one if you still need it."))
     events: list[e.Event] = [e.PasswordChanged(**stamp.meta(0), user_id=account.user_id, personal=sealed_hash,
                                                reason=reason)]
     if reason == "reset" and not account.verified:
@@ -200,7 +204,7 @@ def change_email(account: Account, stamp: Stamp, sealed_email: e.Sealed, email_v
 def check_email_link(account: Account, email_version: int) -> None:
     _check_member(account)
     if email_version != account.email_version:
-        raise InvalidLink("This link has been used already, or your address changed since it was sent.")
+        raise InvalidLink(N_("This link has been used already, or your address changed since it was sent."))
 
 
 def end_sessions(account: Account, stamp: Stamp) -> list[e.Event]:
@@ -239,6 +243,16 @@ def change_email_preferences(account: Account, stamp: Stamp, weekly: bool | None
     return [e.EmailPreferencesChanged(**stamp.meta(0), user_id=account.user_id, weekly=wanted[0], shows=wanted[1])]
 
 
+def choose_language(account: Account, stamp: Stamp, language: str) -> list[e.Event]:
+    """The language the member reads the site and their e-mails in; nothing recorded when unchanged."""
+    _check_account(account)
+    if language not in LANGUAGES:
+        raise InvalidInput(N_("Choose English or French."))
+    if language == account.language:
+        return []
+    return [e.LanguagePreferenceChanged(**stamp.meta(0), user_id=account.user_id, language=language)]
+
+
 def set_operator(account: Account, stamp: Stamp, operator: bool) -> list[e.Event]:
     """Grant or revoke the operator role (nothing to record when the member already has it so)."""
     if operator:
@@ -253,7 +267,7 @@ def rate_movie(account: Account, stamp: Stamp, movie_id: int, rating: float, mov
     _check_member(account)
     rating = check_rating(rating)
     if not movie_exists:
-        raise UnknownTitle(f"There is no movie with id {movie_id}.")
+        raise UnknownTitle(N_("There is no movie with id %(id)s."), id=movie_id)
     previous = account.ratings.get(movie_id)
     if previous == rating:
         return []
@@ -277,11 +291,11 @@ def remove_movie_rating(account: Account, stamp: Stamp, movie_id: int) -> list[e
 def set_not_seen(account: Account, stamp: Stamp, movie_id: int, marked: bool, movie_exists: bool) -> list[e.Event]:
     _check_member(account)
     if not movie_exists:
-        raise UnknownTitle(f"There is no movie with id {movie_id}.")
+        raise UnknownTitle(N_("There is no movie with id %(id)s."), id=movie_id)
     if marked == (movie_id in account.not_seen):
         return []
     if marked and movie_id in account.ratings:
-        raise InvalidInput("You rated this movie, so you have seen it. Remove the rating first.")
+        raise InvalidInput(N_("You rated this movie, so you have seen it. Remove the rating first."))
     kind = e.MarkedNotSeen if marked else e.NotSeenUnmarked
     return [kind(**stamp.meta(0), user_id=account.user_id, movie_id=movie_id)]
 
@@ -290,7 +304,7 @@ def set_not_interested(account: Account, stamp: Stamp, movie_id: int, marked: bo
                        movie_exists: bool) -> list[e.Event]:
     _check_member(account)
     if not movie_exists:
-        raise UnknownTitle(f"There is no movie with id {movie_id}.")
+        raise UnknownTitle(N_("There is no movie with id %(id)s."), id=movie_id)
     if marked == (movie_id in account.not_interested):
         return []
     kind = e.MarkedNotInterested if marked else e.NotInterestedUnmarked
@@ -301,7 +315,7 @@ def rate_show(account: Account, stamp: Stamp, show_id: int, rating: float, show_
     _check_member(account)
     rating = check_rating(rating)
     if not show_exists:
-        raise UnknownTitle(f"There is no show with id {show_id}.")
+        raise UnknownTitle(N_("There is no show with id %(id)s."), id=show_id)
     events = _show_seen(account, stamp, show_id)
     events.append(e.ShowRated(**stamp.meta(len(events)), user_id=account.user_id, show_id=show_id, rating=rating))
     return events
@@ -312,7 +326,8 @@ def rate_episode(account: Account, stamp: Stamp, show_id: int, season: int, epis
     _check_member(account)
     rating = check_rating(rating)
     if not episode_exists:
-        raise UnknownTitle(f"Show {show_id} has no season {season} episode {episode}.")
+        raise UnknownTitle(N_("Show %(id)s has no season %(season)s episode %(episode)s."), id=show_id,
+                           season=season, episode=episode)
     events = _show_seen(account, stamp, show_id)
     events.append(e.EpisodeRated(**stamp.meta(len(events)), user_id=account.user_id, show_id=show_id, season=season,
                                  episode=episode, rating=rating))
@@ -345,12 +360,12 @@ def remove_episode_rating(account: Account, stamp: Stamp, show_id: int, season: 
 def set_show_not_seen(account: Account, stamp: Stamp, show_id: int, marked: bool, show_exists: bool) -> list[e.Event]:
     _check_member(account)
     if not show_exists:
-        raise UnknownTitle(f"There is no show with id {show_id}.")
+        raise UnknownTitle(N_("There is no show with id %(id)s."), id=show_id)
     if marked == (show_id in account.show_not_seen):
         return []
     if marked and account.has_seen_show(show_id):
-        raise InvalidInput("You rated this show or one of its episodes, so you have seen it. "
-                           "Remove those ratings first.")
+        raise InvalidInput(N_("You rated this show or one of its episodes, so you have seen it. "
+                           "Remove those ratings first."))
     kind = e.ShowMarkedNotSeen if marked else e.ShowNotSeenUnmarked
     return [kind(**stamp.meta(0), user_id=account.user_id, show_id=show_id)]
 
@@ -359,7 +374,7 @@ def set_show_not_interested(account: Account, stamp: Stamp, show_id: int, marked
                             show_exists: bool) -> list[e.Event]:
     _check_member(account)
     if not show_exists:
-        raise UnknownTitle(f"There is no show with id {show_id}.")
+        raise UnknownTitle(N_("There is no show with id %(id)s."), id=show_id)
     if marked == (show_id in account.show_not_interested):
         return []
     kind = e.ShowMarkedNotInterested if marked else e.ShowNotInterestedUnmarked
@@ -368,11 +383,11 @@ def set_show_not_interested(account: Account, stamp: Stamp, show_id: int, marked
 
 def _check_account(account: Account) -> None:
     if not account.signed_up or account.deleted:
-        raise UnknownUser("There is no such account (it may have been deleted).")
+        raise UnknownUser(N_("There is no such account (it may have been deleted)."))
 
 
 def _check_member(account: Account) -> None:
     """A member acts on the site only once their address is verified."""
     _check_account(account)
     if not account.verified:
-        raise UnverifiedAccount("Please confirm your e-mail address first: follow the link we sent you.")
+        raise UnverifiedAccount(N_("Please confirm your e-mail address first: follow the link we sent you."))

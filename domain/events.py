@@ -99,6 +99,14 @@ class EmailPreferencesChanged(Event, frozen=True, kw_only=True, tag="email-prefe
     shows: bool
 
 
+class LanguagePreferenceChanged(Event, frozen=True, kw_only=True, tag="language-preference-changed/1"):
+    """The language the member reads the site and their e-mails in ("en" or "fr", see
+    domain.accounts.LANGUAGES). Without one: the browser's, or English."""
+
+    user_id: str
+    language: str
+
+
 # --- movie ratings and lists ----------------------------------------------------------------
 
 class MovieRated(Event, frozen=True, kw_only=True, tag="movie-rated/1"):
@@ -405,6 +413,7 @@ AnyEvent = Union[
     SessionsEnded,
     AccountDeleted,
     EmailPreferencesChanged,
+    LanguagePreferenceChanged,
     MovieRated,
     MovieRatingChanged,
     MovieRatingRemoved,

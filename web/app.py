@@ -35,6 +35,7 @@ from web.controllers.mail_links import MailLinksController
 from web.controllers.me import MeController
 from web.controllers.ops import OpsController
 from web.controllers.ratings_import import RatingsImportController
+from web import locale
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
 from web.throttle import Throttle
@@ -42,6 +43,11 @@ from mybigmovie.mail_links import MailLinks
 from mybigmovie.tokens import LinkTokens
 
 STATIC = Path(__file__).parent / "static"
+
+
+async def _before_request(request) -> None:
+    locale.begin(request)  # the language first: whatever answers this request speaks it
+    await csrf_bound_to_session(request)
 
 
 def create_app(services_factory: Callable[[], AsyncContextManager[Services]], settings: Settings, *,
@@ -88,7 +94,7 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
                         MailLinksController, HealthController, OpsController, HistoryController,
-                        RatingsImportController,
+                        RatingsImportController, locale.LanguageController,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],
@@ -99,8 +105,8 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                                cookie_httponly=True, cookie_samesite="lax", header_name="x-csrftoken"),
         middleware=[sessions.middleware],
         stores={"sessions": RedisStore(redis, namespace=f"{redis_namespace}:sessions")},
-        before_request=csrf_bound_to_session,
-        before_send=[security_headers(https)],
+        before_request=_before_request,
+        before_send=[security_headers(https), locale.content_language],
         exception_handlers=errors.handlers,
         # Forms are a few hundred bytes; a longer body gets 413 as it streams in, even before the CSRF
         # middleware parses the form, so it is never held in memory.
