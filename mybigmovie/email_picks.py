@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from domain.accounts import Account
+from mybigmovie import i18n
+from mybigmovie.i18n import gettext as _, ngettext
 from mybigmovie.recommendations import Guess, Ratings, Recommender, taste
 from projections.read_side import ReadSide
 from projections.views import LastPicks, Member, MovieFilter, Title
@@ -90,18 +92,23 @@ def stars(rating: float) -> str:
 def predicted(guess: Guess | None, reason: str) -> str:
     """The pick's reason led by the rating the model predicts, when it predicts one:
     "You'd give it about ★★★★ · because you rated Fargo ★★★★"."""
-    return f"You'd give it about {stars(guess.stars)} · {reason[:1].lower()}{reason[1:]}" if guess else reason
+    if not guess:
+        return reason
+    return _("You'd give it about %(stars)s · %(reason)s") % {"stars": stars(guess.stars),
+                                                              "reason": f"{reason[:1].lower()}{reason[1:]}"}
 
 
 def because(title: str, rating: float) -> str:
-    return f"Because you rated {title} {stars(rating)}"
+    return _("Because you rated %(title)s %(stars)s") % {"title": title, "stars": stars(rating)}
 
 
 def popular(title: Title) -> str:
     """The reason when nothing of the member's explains a pick: it is popular, and says so."""
     if title.rating_mean is None or not title.rating_count:
-        return "Popular on MyBigMovie (not picked from your ratings yet)"
-    return f"Popular on MyBigMovie: rated {title.rating_mean:.1f} out of 5 by {title.rating_count:,} people"
+        return _("Popular on MyBigMovie (not picked from your ratings yet)")
+    return ngettext("Popular on MyBigMovie: rated %(mean)s out of 5 by %(count)s person",
+                    "Popular on MyBigMovie: rated %(mean)s out of 5 by %(count)s people", title.rating_count) % {
+        "mean": i18n.fixed(title.rating_mean), "count": i18n.number(title.rating_count)}
 
 
 def last_time(last: LastPicks | None, ratings: Ratings, occasion: str) -> str | None:
@@ -114,16 +121,48 @@ def last_time(last: LastPicks | None, ratings: Ratings, occasion: str) -> str | 
     if not items:
         return None
     rated = [ratings[item] for item in items if item in ratings]
-    whose, count = _whose(last.occasion, occasion), f"{len(items)} pick{'s' if len(items) != 1 else ''}"
-    if not rated:
-        return f"You have not rated any of {whose} {count} yet: each rating makes the next picks better."
-    return f"You rated {len(rated)} of {whose} {count}, average {sum(rated) / len(rated):.1f} ★."
+    values = {"count": len(items), "rated": len(rated),
+              "average": i18n.fixed(sum(rated) / len(rated)) if rated else ""}
+    return _last_time_words(_whose(last.occasion, occasion), bool(rated), len(items)) % values
+
+
+def _last_time_words(whose: str, rated: bool, count: int) -> str:
+    """One sentence per (which e-mail, rated any): whole sentences translate well, pieces do not."""
+    if whose == "welcome":
+        return (ngettext("You rated %(rated)s of your welcome e-mail's %(count)s pick, average %(average)s ★.",
+                         "You rated %(rated)s of your welcome e-mail's %(count)s picks, average %(average)s ★.",
+                         count) if rated else
+                ngettext("You have not rated your welcome e-mail's pick yet: each rating makes the next picks "
+                         "better.", "You have not rated any of your welcome e-mail's %(count)s picks yet: each "
+                         "rating makes the next picks better.", count))
+    if whose == "last week":
+        return (ngettext("You rated %(rated)s of last week's %(count)s pick, average %(average)s ★.",
+                         "You rated %(rated)s of last week's %(count)s picks, average %(average)s ★.", count)
+                if rated else
+                ngettext("You have not rated last week's pick yet: each rating makes the next picks better.",
+                         "You have not rated any of last week's %(count)s picks yet: each rating makes the next "
+                         "picks better.", count))
+    return (ngettext("You rated %(rated)s of our last e-mail's %(count)s pick, average %(average)s ★.",
+                     "You rated %(rated)s of our last e-mail's %(count)s picks, average %(average)s ★.", count)
+            if rated else
+            ngettext("You have not rated our last e-mail's pick yet: each rating makes the next picks better.",
+                     "You have not rated any of our last e-mail's %(count)s picks yet: each rating makes the next "
+                     "picks better.", count))
 
 
 def _whose(previous: str, occasion: str) -> str:
     if previous == "welcome":
-        return "your welcome e-mail's"
-    return "last week's" if previous == _week_before(occasion) else "our last e-mail's"
+        return "welcome"
+    return "last week" if previous == _week_before(occasion) else "last e-mail"
+
+
+def day_of(occasion: str, today: date | None = None) -> date:
+    """The day a picks e-mail is for: its week's Monday, or today for a welcome."""
+    try:
+        year, week = occasion.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return today or date.today()
 
 
 def _week_before(occasion: str) -> str | None:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
-from domain.errors import InvalidLink
+from domain.errors import N_, InvalidLink
 from mybigmovie.tokens import LinkTokens
 
 UNSUBSCRIBE, NOT_INTERESTED, SEEN = "unsubscribe", "pick-not-interested", "pick-seen"
 PATHS = {NOT_INTERESTED: "/picks/not-interested", SEEN: "/picks/seen"}
 MAX_ID = 2**53  # as web/errors.py Id: a title id the catalog can hold
-_BAD = "This link is not valid or has expired."
+_BAD = N_("This link is not valid or has expired.")
 
 Kind = Literal["movie", "show"]
 

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.errors import InvalidLink
+from domain.errors import N_, InvalidLink
 
 # How long each kind of link works, in seconds.
 DAY = 24 * 3600
@@ -44,9 +44,9 @@ class LinkTokens:
                 raise InvalidToken
             payload = msgspec.json.decode(self._fernets[purpose].decrypt(token.encode(), ttl=LIFETIMES[purpose]))
         except (InvalidToken, msgspec.DecodeError, UnicodeEncodeError):
-            raise InvalidLink("This link is not valid or has expired. Ask for a new one below.") from None
+            raise InvalidLink(N_("This link is not valid or has expired. Ask for a new one below.")) from None
         if not isinstance(payload, dict):
-            raise InvalidLink("This link is not valid or has expired. Ask for a new one below.")
+            raise InvalidLink(N_("This link is not valid or has expired. Ask for a new one below."))
         return payload
 
 

@@ -18,7 +18,7 @@ from domain import events as e
 NAME = "user_profiles"
 
 _USER_EVENTS = (e.UserSignedUpV1, e.UserSignedUp, e.EmailVerified, e.PasswordChanged, e.EmailChanged, e.SessionsEnded,
-                e.AccountDeleted, e.EmailPreferencesChanged, e.PicksEmailed, e.OperatorRoleGranted,
+                e.AccountDeleted, e.EmailPreferencesChanged, e.LanguagePreferenceChanged, e.PicksEmailed, e.OperatorRoleGranted,
                 e.OperatorRoleRevoked,
                 e.MovieRated, e.MovieRatingChanged, e.MovieRatingRemoved, e.MarkedNotSeen, e.NotSeenUnmarked,
                 e.MarkedNotInterested, e.NotInterestedUnmarked,
@@ -77,6 +77,8 @@ class UserProfiles:
                 profile["operator"] = isinstance(event, e.OperatorRoleGranted)
             case e.EmailPreferencesChanged():
                 profile.update(weekly_email=event.weekly, email_shows=event.shows)
+            case e.LanguagePreferenceChanged():
+                profile["language"] = event.language
             case e.PicksEmailed():
                 _picks_emailed(profile, event)
             case e.MovieRated() | e.MovieRatingChanged():

@@ -122,6 +122,7 @@ class Member:
     emailed_shows: frozenset[int] = frozenset()
     last_picks: LastPicks | None = None
     operator: bool = False  # may use the operator page (granted from the CLI)
+    language: str | None = None  # their own choice of language (mybigmovie.i18n); None: their browser's
 
     def rating_of_show(self, show_id: int, episode: tuple[int, int] | None = None) -> float | None:
         """The member's rating of a show, or of one of its episodes ((season, number))."""
@@ -144,7 +145,8 @@ class Member:
                    weekly_email=bool(doc.get("weekly_email", True)), email_shows=bool(doc.get("email_shows", True)),
                    emailed_movies=frozenset(doc.get("emailed_movies", ())),
                    emailed_shows=frozenset(doc.get("emailed_shows", ())),
-                   last_picks=LastPicks.from_document(doc.get("last_picks")), operator=bool(doc.get("operator")))
+                   last_picks=LastPicks.from_document(doc.get("last_picks")), operator=bool(doc.get("operator")),
+                   language=doc.get("language"))
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,23 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from mybigmovie import i18n
+from mybigmovie.i18n import N_
 from mybigmovie.mailer import compose
 from mybigmovie.tokens import LinkTokens
 
 log = logging.getLogger(__name__)
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates" / "mail"),
                          autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+i18n.install(_templates)  # in the language of the request that sends it (the person at the page)
 
-SUBJECTS = {"verify": "Confirm your e-mail address for MyBigMovie",
-            "already_member": "You already have a MyBigMovie account",
-            "reset": "Reset your MyBigMovie password",
-            "change_email": "Confirm your new e-mail address for MyBigMovie",
-            "address_changed": "Your MyBigMovie e-mail address was changed",
-            "password_changed": "Your MyBigMovie password was changed",
-            "account_deleted": "Your MyBigMovie account is deleted"}
+SUBJECTS = {"verify": N_("Confirm your e-mail address for MyBigMovie"),
+            "already_member": N_("You already have a MyBigMovie account"),
+            "reset": N_("Reset your MyBigMovie password"),
+            "change_email": N_("Confirm your new e-mail address for MyBigMovie"),
+            "address_changed": N_("Your MyBigMovie e-mail address was changed"),
+            "password_changed": N_("Your MyBigMovie password was changed"),
+            "account_deleted": N_("Your MyBigMovie account is deleted")}
 
 
 class AccountMail:
@@ -70,7 +73,7 @@ class AccountMail:
 
     def _message(self, kind: str, to: str, **context) -> EmailMessage:
         text = _templates.get_template(f"{kind}.txt").render(site_url=self.site_url, **context)
-        return compose(self.sender, to, SUBJECTS[kind], text, self.site_url)
+        return compose(self.sender, to, i18n.gettext(SUBJECTS[kind]), text, self.site_url)
 
 
 def masked(address: str) -> str:

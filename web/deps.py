@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 
 from commands.messages import ChangePassword, Command, DeleteAccount, EndSessions, ResetPassword
 from domain.errors import DomainError
+from mybigmovie import i18n
 from mybigmovie.bootstrap import Services
 from mybigmovie.mail_links import MailLinks
 from mybigmovie.recommendations import Recommender
@@ -79,6 +80,8 @@ async def _member(request: Request, reads: ReadsDep) -> Member | None:
         if member is not None and member.session_epoch != found[1]:  # a kept copy may predate a new log-in
             member = await reads.member(found[0], at_least=EVERYTHING)
     if member is not None and member.session_epoch == found[1]:
+        if language := i18n.parse(member.language):
+            i18n.prefer(language)  # their own choice, wherever they are logged in
         return member
     if found or "session" in request.scope and request.session:
         request.clear_session()

@@ -21,6 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from domain.errors import DomainError
 from mybigmovie.passwords import Overloaded
 from web.deps import LoginRequired
+from web import locale
 from web.forms import safe_next
 from web.rendering import VARY, request_path, wants_fragment
 
@@ -45,6 +46,7 @@ MESSAGES = {400: "Some of the values in the address or the form are not valid.",
 
 
 def _error(request: Request, status_code: int, message: str | None = None) -> Template:
+    locale.begin(request)  # a request refused before its handler (no route, CSRF) has not begun one
     context = {"code": status_code, "heading": TITLES.get(status_code, "Something went wrong"),
                "message": message or MESSAGES.get(status_code, MESSAGES[500]), "member": None}
     if wants_fragment(request):  # say it in the page's message area, whatever the request targeted

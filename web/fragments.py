@@ -22,6 +22,8 @@ from typing import Any, Hashable, Iterator
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from mybigmovie import i18n
+
 _MARK = "\x00"
 # The per-request holes. "command_id" is a new id at each place it appears: one per form. "guess_line" is
 # markup of its own (what the model thinks of the title for this visitor, a fragment kept apart).
@@ -92,15 +94,16 @@ class Fragments:
 
     def __init__(self, env: Environment, size: int = 8192) -> None:
         self._env, self._size = env, size
-        self._split: OrderedDict[tuple[str, Hashable], tuple[str, ...] | None] = OrderedDict()
+        self._split: OrderedDict[tuple[str, Hashable, str], tuple[str, ...] | None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._split)
 
     def render(self, template: str, key: Hashable, variables: dict[str, Any], holes: dict[str, str]) -> Markup:
         """``template`` rendered with ``variables`` (all of which ``key`` must stand for) and the
-        request's ``holes`` ("csrf", "back", "rank": values as text, escaped here; "guess_line": ``Markup``)."""
-        cache_key = (template, key)
+        request's ``holes`` ("csrf", "back", "rank": values as text, escaped here; "guess_line": ``Markup``).
+        Kept per language: the same card reads differently in French."""
+        cache_key = (template, key, i18n.current())
         parts = self._split.get(cache_key, False)
         if parts is False:
             parts = self._split[cache_key] = self._prepare(template, variables)

@@ -16,12 +16,14 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from mybigmovie import i18n
 from mybigmovie.email_picks import stars as stars_glyphs
 from projections.views import MovieFilter, Show, ShowFilter, Title
 from web.fragments import Fragments, TitleState, new_command_id
 
 TEMPLATES = Path(__file__).parent / "templates"
-VARY = {"Vary": "HX-Request", "Cache-Control": "no-cache, private"}
+# A page differs by htmx, by language (the browser's, or the choice in the language cookie) and session.
+VARY = {"Vary": "HX-Request, Accept-Language, Cookie", "Cache-Control": "no-cache, private"}
 
 
 def environment() -> Environment:
@@ -29,15 +31,20 @@ def environment() -> Environment:
     # card stats its file (a member's movies page includes ~100 templates).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.globals.update(new_command_id=new_command_id,
-                       half_stars=[(x / 2, "1 star" if x == 2 else f"{x / 2:g} stars") for x in range(1, 11)],
+    i18n.install(env)
+    env.globals.update(new_command_id=new_command_id, half_stars=half_stars, languages=i18n.NAMES,
                        here=pass_context(lambda context: request_path(context["request"])))
-    env.filters["stars"] = lambda rating: f"{rating:g}" if rating is not None else ""
-    env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["stars"] = lambda rating: i18n.decimal(rating) if rating is not None else ""
+    env.filters["thousands"] = i18n.number
     env.filters["glyphs"] = stars_glyphs
     env.globals["genre_list"] = lambda kind, genre: (ShowFilter if kind == "show" else MovieFilter)(genre).url()
     install_widgets(env, Fragments(env))
     return env
+
+
+def half_stars() -> list[tuple[float, str]]:
+    """The ten choices of a rating, (value, words): (0.5, "0.5 stars") … (5.0, "5 stars")."""
+    return [(x / 2, i18n.stars(x / 2)) for x in range(1, 11)]
 
 
 NO_HOLES = {"csrf": "", "back": "", "back_query": "", "rank": ""}  # for fragments without per-request values

@@ -7,10 +7,14 @@ Every picks e-mail carries the one-click unsubscribe of RFC 8058 (``List-Unsubsc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from mybigmovie import i18n
+from mybigmovie.i18n import N_, gettext as _, ngettext
 
 from commands.keyring import personal_data
 from domain.accounts import Account, stream_for
@@ -25,8 +29,9 @@ PICKS_PER_EMAIL = 5
 WELCOME = "welcome"
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+i18n.install(_templates)
 _FRESH = 2**62  # a log position no kept copy of a member is as new as
-_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+_NUMBERS = {1: N_("one"), 2: N_("two"), 3: N_("three"), 4: N_("four"), 5: N_("five")}
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,15 @@ async def picks_email(services: Services, user_id: str, occasion: str, message_i
         return Skip("weekly e-mails turned off")
     # Read fresh, never a kept copy: what the previous e-mail sent must be left out of this one.
     who = Recipient.of(account, await services.reads.member(user_id, at_least=_FRESH))
-    picks = await email_picks.choose(services.reads, _recommender(services), who, PICKS_PER_EMAIL)
-    if not picks:
-        return Skip("nothing left to pick")
-    settings = services.settings
-    letter = Letter(personal["display_name"], occasion, picks, email_picks.last_time(who.last, who.taste, occasion))
-    message = render(letter, MailLinks(LinkTokens(settings.secret_key), settings.site_url), user_id,
-                     settings.mail_from, personal["email"], message_id)
+    with i18n.use(account.language):  # every word of it, the picks' reasons too, in the member's language
+        picks = await email_picks.choose(services.reads, _recommender(services), who, PICKS_PER_EMAIL)
+        if not picks:
+            return Skip("nothing left to pick")
+        settings = services.settings
+        letter = Letter(personal["display_name"], occasion, picks,
+                        email_picks.last_time(who.last, who.taste, occasion), email_picks.day_of(occasion))
+        message = render(letter, MailLinks(LinkTokens(settings.secret_key), settings.site_url), user_id,
+                         settings.mail_from, personal["email"], message_id)
     return PicksEmail(message, tuple(p.id for p in picks if p.kind == "movie"),
                       tuple(p.id for p in picks if p.kind == "show"))
 
@@ -77,24 +84,40 @@ class Letter:
     occasion: str
     picks: list[Pick]
     last_time: str | None = None
+    day: date | None = None  # the day it is for (the week's Monday), shown at its top
 
     @property
     def subject(self) -> str:
-        count = len(self.picks)
-        what = (f"movie{'s' if count != 1 else ''}" if all(p.kind == "movie" for p in self.picks)
-                else f"pick{'s' if count != 1 else ''}")
+        count, movies = len(self.picks), all(p.kind == "movie" for p in self.picks)
         if self.occasion == WELCOME:
-            return f"Welcome to MyBigMovie: {count} {what} to start with"
-        return f"Your {count} {what} for this week"
+            text = (ngettext("Welcome to MyBigMovie: %(count)s movie to start with",
+                             "Welcome to MyBigMovie: %(count)s movies to start with", count) if movies else
+                    ngettext("Welcome to MyBigMovie: %(count)s pick to start with",
+                             "Welcome to MyBigMovie: %(count)s picks to start with", count))
+        else:
+            text = (ngettext("Your %(count)s movie for this week", "Your %(count)s movies for this week", count)
+                    if movies else
+                    ngettext("Your %(count)s pick for this week", "Your %(count)s picks for this week", count))
+        return text % {"count": count}
 
     @property
     def intro(self) -> str:
         count = len(self.picks)
-        number, shows = _NUMBERS.get(count, str(count)), any(p.kind == "show" for p in self.picks)
-        what = ("movies and shows" if shows else "movies") if count != 1 else ("title" if shows else "movie")
+        number, shows = _(_NUMBERS[count]) if count in _NUMBERS else i18n.number(count), \
+            any(p.kind == "show" for p in self.picks)
         if self.occasion == WELCOME:
-            return f"Welcome to MyBigMovie! Here {'are' if count != 1 else 'is'} {number} {what} to start with."
-        return f"Here {'are' if count != 1 else 'is'} this week's {number} {what}, picked for you."
+            text = (ngettext("Welcome to MyBigMovie! Here is %(number)s title to start with.",
+                             "Welcome to MyBigMovie! Here are %(number)s movies and shows to start with.", count)
+                    if shows else
+                    ngettext("Welcome to MyBigMovie! Here is %(number)s movie to start with.",
+                             "Welcome to MyBigMovie! Here are %(number)s movies to start with.", count))
+        else:
+            text = (ngettext("Here is this week's %(number)s title, picked for you.",
+                             "Here are this week's %(number)s movies and shows, picked for you.", count)
+                    if shows else
+                    ngettext("Here is this week's %(number)s movie, picked for you.",
+                             "Here are this week's %(number)s movies, picked for you.", count))
+        return text % {"number": number}
 
 
 def render(letter: Letter, links: MailLinks, user_id: str, sender: str, to: str,

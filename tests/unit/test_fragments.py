@@ -164,7 +164,7 @@ def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used():
     fragments.render("partials/movie_card.html", movies[0], {"movie": movies[0], "state": TitleState(False)}, holes)
     fragments.render("partials/movie_card.html", movies[3], {"movie": movies[3], "state": TitleState(False)}, holes)
     assert len(fragments) == 3
-    kept = {key for _, key in fragments._split}
+    kept = {key for _, key, _ in fragments._split}
     assert kept == {movies[0], movies[2], movies[3]}  # M1, the least recently used, went
 
 
