@@ -5,6 +5,10 @@
   IMDb series by normalised name. The IMDb table has no years, so a name shared by several series
   is settled by year where one is known, then by season count, then by a ten-to-one lead in
   votes; anything still ambiguous stays unmatched and is reported.
+* A table row no IMDb series has the name of is listed all the same, under an id of the site's own
+  (``own_show_id``: derived from its name and premiere year, above every IMDb number), so a catalog
+  carried without IMDb's table still has its thousands of shows. A later import that names the same
+  show (name and year) by IMDb id joins it there: the id a member's ratings point to never changes.
 * Episodes keep IMDb's season/number/rating; titles and air dates come only from TVmaze: episodes
   embedded in its show objects (joined by the show's IMDb id; they also give the structure of a show
   IMDb's table does not have) or episode files (joined by the show's name). An episode no source
@@ -12,6 +16,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 
@@ -23,30 +28,44 @@ _EPISODE = ("title", "airdate", "imdb_rating", "imdb_votes")  # after season and
 _METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id")
 
 
+OWN_IDS = 1_000_000_000  # own ids are OWN_IDS..2*OWN_IDS-1: IMDb's numbers are 8 digits, Mongo's int32 holds these
+_NO_SERIES = "no IMDb series of that name: listed under an id of the site's own"
+
+
 def show_id(tconst: str) -> int:
     """The site's show id: the number of the IMDb title id (tt0944947 -> 944947), stable forever."""
     return int(tconst[2:])
+
+
+def own_show_id(title: str, year: int | None) -> int:
+    """The id of a show no source gives an IMDb id: the same for the same name and year, on any machine."""
+    digest = hashlib.blake2b(f"{name_key(title)}|{year or ''}".encode(), digest_size=8).digest()
+    return OWN_IDS + int.from_bytes(digest, "big") % OWN_IDS
 
 
 def join_shows(bundle: Bundle, known: dict[int, dict], all_shows: bool) -> dict[int, dict]:
     """Show fields by show id for every show this import describes (new or already listed)."""
     imdb, structure = bundle.tv.get("imdb", {}), bundle.tv.get("imdb_episodes", {})
     metadata: dict[str, dict] = {}
+    without_ids = []
     for show in bundle.tv.get("tvmaze", []):
         if show["imdb_id"]:
             _merge(metadata.setdefault(show["imdb_id"], {}), show)
         else:
-            bundle.notes.append(f"TVmaze show {show['title']!r} has no IMDb id: not listed")
-    _join_table(bundle, metadata, _candidates(imdb, structure, known, metadata))
-    shows = {}
+            without_ids.append(show)
+    unjoined = without_ids + _join_table(bundle, metadata, _candidates(imdb, structure, known, metadata))
+    own = {(name_key(f["title"]), f.get("year")): number for number, f in known.items() if number >= OWN_IDS}
+    shows = _own_shows(unjoined, known)
     for tconst in {*metadata, *(imdb if all_shows else ()), *(t for t in imdb if show_id(t) in known)}:
         fields = {"imdb_id": tconst, **imdb.get(tconst, {}), **_only(metadata.get(tconst, {}), _METADATA)}
-        if "title" not in fields and show_id(tconst) not in known:  # IMDb's title wins; TVmaze's names new shows
-            fields["title"] = metadata[tconst]["title"]
+        number = show_id(tconst)
+        if number not in known:  # IMDb's title wins; TVmaze's names new shows
+            fields.setdefault("title", metadata.get(tconst, {}).get("title"))
+            number = own.get((name_key(fields["title"] or ""), fields.get("year")), number)
         if tconst in structure:
             fields["episodes"] = structure[tconst]
         fields["source"] = "+".join(name for name, table in (("imdb", imdb), ("tvmaze", metadata)) if tconst in table)
-        shows[show_id(tconst)] = fields
+        shows[number] = {**shows.get(number, {}), **fields}
     _add_episode_titles(bundle, shows, known)
     for tconst, titled in bundle.tv.get("tvmaze_show_episodes", {}).items():
         if (number := show_id(tconst)) in shows:
@@ -57,11 +76,25 @@ def join_shows(bundle: Bundle, known: dict[int, dict], all_shows: bool) -> dict[
     return shows
 
 
+def _own_shows(rows: list[dict], known: dict[int, dict]) -> dict[int, dict]:
+    """Shows no source gives an IMDb id (TVmaze's without one, the table's rows no IMDb series has the
+    name of), under ids of the site's own; the first of a name and year wins."""
+    shows: dict[int, dict] = {}
+    for row in rows:
+        number = own_show_id(row["title"], row.get("year"))
+        if number not in shows:
+            fields = _only(row, ("title", *_METADATA))
+            if number not in known:
+                fields["imdb_id"] = None
+            shows[number] = {**fields, "source": "tvmaze"}
+    return shows
+
+
 def _candidates(imdb: dict, structure: dict, known: dict[int, dict], metadata: dict) -> dict[str, list[dict]]:
     """IMDb series (of this import, or listed before) by normalised name, for joins without ids."""
     by_name: dict[str, list[dict]] = defaultdict(list)
     series = {f["imdb_id"]: {"title": f["title"], "imdb_votes": f.get("imdb_votes"), "year": f.get("year"),
-                             "seasons": _seasons(f.get("episodes", ()))} for f in known.values()}
+                             "seasons": _seasons(f.get("episodes", ()))} for f in known.values() if f.get("imdb_id")}
     for tconst, fields in imdb.items():
         series[tconst] = {**fields, "year": metadata.get(tconst, {}).get("year"),
                           "seasons": max((s for s, _ in structure.get(tconst, {})), default=None)}
@@ -70,7 +103,9 @@ def _candidates(imdb: dict, structure: dict, known: dict[int, dict], metadata: d
     return by_name
 
 
-def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str, list[dict]]) -> None:
+def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str, list[dict]]) -> list[dict]:
+    """Joins the table's rows to the shows with IMDb ids; returns the rows no IMDb series has the name of."""
+    unjoined = []
     by_name_year = {(name_key(m["title"]), m.get("year")): t for t, m in metadata.items() if "title" in m}
     claims: dict[str, list[dict]] = defaultdict(list)
     counts = defaultdict(int)
@@ -82,6 +117,8 @@ def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str,
         counts[how] += 1
         if tconst:
             claims[tconst].append(row)
+        elif how == _NO_SERIES:
+            unjoined.append(row)
         else:
             bundle.notes.append(f"TVmaze table: {row['title']!r} ({row['year']}): {how}")
     for tconst, rows in claims.items():
@@ -93,6 +130,7 @@ def _join_table(bundle: Bundle, metadata: dict[str, dict], candidates: dict[str,
                 bundle.notes.append(f"TVmaze table: {row['title']!r} ({row['year']}): another row took {tconst}")
     if counts:
         bundle.notes.insert(0, "TVmaze table joins: " + ", ".join(f"{n:,} {how}" for how, n in sorted(counts.items())))
+    return unjoined
 
 
 def _named(candidates: dict[str, list[dict]], title: str) -> list[dict]:
@@ -103,7 +141,7 @@ def _named(candidates: dict[str, list[dict]], title: str) -> list[dict]:
 
 def _pick(candidates: list[dict], row: dict) -> tuple[str | None, str]:
     if not candidates:
-        return None, "not joined: no IMDb series of that name"
+        return None, _NO_SERIES
     if len(candidates) == 1:
         return candidates[0]["imdb_id"], "by name"
     for rule, same in (("by name and year", "year"), ("by name and season count", "seasons")):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from commands.importers import detect
 from commands.importers.service import ImportOptions, read_sources
-from commands.importers.tv import join_shows, show_id
+from commands.importers.tv import OWN_IDS, join_shows, own_show_id, show_id
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog" / "tv"
 
@@ -34,13 +34,42 @@ def test_the_table_joins_by_name_and_settles_namesakes_by_season_count():
     assert 7172080 not in shows
 
 
-def test_what_did_not_join_is_reported_never_guessed():
+def test_an_ambiguous_name_is_reported_never_guessed():
     shows, notes = joined()
     assert not {1111111, 2222222} & shows.keys()
     assert any("'Twin Peaks Alike' (1999): not joined: ambiguous (2 IMDb series" in note for note in notes)
-    assert any("'Nowhere At All' (2010): not joined: no IMDb series" in note for note in notes)
-    assert any("'Horatio Hornblower' has no IMDb id" in note for note in notes)
+    assert not any(f.get("title") == "Twin Peaks Alike" for f in shows.values())  # nor listed apart
     assert notes[0].startswith("TVmaze table joins: ")
+
+
+def test_a_show_with_no_imdb_series_of_its_name_is_listed_under_an_own_id():
+    shows, notes = joined()
+    nowhere = shows[own_show_id("Nowhere At All", 2010)]
+    assert (nowhere["title"], nowhere["year"], nowhere["imdb_id"], nowhere["source"]) == \
+        ("Nowhere At All", 2010, None, "tvmaze")
+    hornblower = shows[own_show_id("Horatio Hornblower", 1998)]  # TVmaze's, without an IMDb id
+    assert hornblower["tvmaze_id"] and hornblower["imdb_id"] is None
+    assert "1 no IMDb series of that name: listed under an id of the site's own" in notes[0]
+
+
+def test_own_ids_are_stable_and_never_an_imdb_number():
+    assert own_show_id("Nowhere At All", 2010) == own_show_id("NOWHERE at all!", 2010)
+    assert own_show_id("Nowhere At All", 2010) != own_show_id("Nowhere At All", 2011)
+    assert all(OWN_IDS <= own_show_id(f"show {n}", 2000) < 2 * OWN_IDS for n in range(1000))
+    assert show_id("tt99999999") < OWN_IDS
+
+
+def test_a_show_listed_under_an_own_id_keeps_it_when_a_later_import_names_it_by_imdb_id():
+    # given the table's "Nowhere At All" listed on its own, and then an IMDb table that has the series
+    number = own_show_id("Nowhere At All", 2010)
+    known = {number: {"imdb_id": None, "title": "Nowhere At All", "year": 2010, "episodes": []}}
+    bundle = read_sources(detect(FIXTURES), ImportOptions())
+    bundle.tv["imdb"]["tt7654321"] = {"title": "Nowhere at All", "imdb_rating": 7.0, "imdb_votes": 1200}
+    bundle.tv["imdb_episodes"]["tt7654321"] = {(1, 1): {"imdb_rating": 7.1, "imdb_votes": 40}}
+    shows = join_shows(bundle, known, False)
+    # then the series joins the show already listed: same id, now with its IMDb id and episodes
+    assert 7654321 not in shows
+    assert shows[number]["imdb_id"] == "tt7654321" and shows[number]["episodes"][0][:2] == (1, 1)
 
 
 def test_episodes_keep_imdb_structure_and_only_real_titles():
