@@ -14,7 +14,7 @@ from typing import Awaitable, Callable, Protocol
 from commands import messages as m
 from commands.keyring import Keyring
 from commands.store import EventStore
-from domain import accounts
+from domain import accounts, api_tokens
 from domain.accounts import Account, Stamp
 from domain.errors import N_, ConcurrencyError, EmailTaken, InvalidInput
 
@@ -58,7 +58,8 @@ class CommandHandlers:
             m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
             m.RemoveShowRating: self._remove_show_rating, m.RemoveEpisodeRating: self._remove_episode_rating,
             m.MarkShowNotSeen: self._mark_show_not_seen, m.MarkShowNotInterested: self._mark_show_not_interested,
-            m.SetOperatorRole: self._set_operator_role}
+            m.SetOperatorRole: self._set_operator_role,
+            m.CreateApiToken: self._create_api_token, m.RevokeApiToken: self._revoke_api_token}
         self._folded: dict[str, Folded] = {}
 
     async def handle(self, command: m.Command) -> int:
@@ -178,6 +179,16 @@ class CommandHandlers:
 
     async def _set_operator_role(self, c: m.SetOperatorRole) -> int:
         return await self._run(c, c.user_id, lambda a, s: accounts.set_operator(a, s, c.operator))
+
+    # --- personal API tokens -----------------------------------------------------------------------
+
+    async def _create_api_token(self, c: m.CreateApiToken) -> int:
+        personal = await self.keyring.seal(c.user_id, {"name": api_tokens.check_name(c.name)})
+        return await self._run(c, c.user_id, lambda a, s: api_tokens.create_token(
+            a, s, c.token_id, c.token_hash, c.scope, personal))
+
+    async def _revoke_api_token(self, c: m.RevokeApiToken) -> int:
+        return await self._run(c, c.user_id, lambda a, s: api_tokens.revoke_token(a, s, c.token_id))
 
     # --- the loop every handler shares -----------------------------------------------------------
 

@@ -72,6 +72,21 @@ class ChooseLanguage(Command, frozen=True, kw_only=True):
     language: str  # one of domain.accounts.LANGUAGES
 
 
+class CreateApiToken(Command, frozen=True, kw_only=True):
+    """A personal API token: the web layer made the secret and sends only its hash (web/api/tokens.py)."""
+
+    user_id: str
+    token_id: str
+    token_hash: str
+    scope: str  # "read" or "read-write" (domain.api_tokens.SCOPES)
+    name: str
+
+
+class RevokeApiToken(Command, frozen=True, kw_only=True):
+    user_id: str
+    token_id: str
+
+
 class RateMovie(Command, frozen=True, kw_only=True):
     user_id: str
     movie_id: int

@@ -84,6 +84,7 @@ class Account:
     email_shows: bool = True  # TV shows among the picks
     operator: bool = False  # may use the operator page
     language: str | None = None  # the member's own choice; None: their browser's
+    api_tokens: dict[str, str] = field(default_factory=dict)  # live API tokens: id -> scope (domain/api_tokens.py)
 
     @classmethod
     def from_events(cls, user_id: str, history: Iterable[e.Event]) -> "Account":
@@ -97,10 +98,12 @@ class Account:
         return replace(self, ratings=dict(self.ratings), not_seen=set(self.not_seen),
                        not_interested=set(self.not_interested), show_ratings=set(self.show_ratings),
                        episode_ratings=set(self.episode_ratings), show_not_seen=set(self.show_not_seen),
-                       show_not_interested=set(self.show_not_interested))
+                       show_not_interested=set(self.show_not_interested), api_tokens=dict(self.api_tokens))
 
     def apply(self, event: e.Event) -> None:
         """Fold one more event of this account's stream in."""
+        if isinstance(event, (e.SessionsEnded, e.PasswordChanged, e.AccountDeleted)):
+            self.api_tokens.clear()  # what ends the member's sessions ends their API tokens
         match event:
             case e.UserSignedUp() | e.UserSignedUpV1():
                 self.signed_up, self.email_version, self.password_version = True, 1, 1
@@ -112,6 +115,10 @@ class Account:
                 self.password_version += 1
             case e.AccountDeleted():
                 self.deleted, self.operator = True, False
+            case e.ApiTokenCreated():
+                self.api_tokens[event.token_id] = event.scope
+            case e.ApiTokenRevoked():
+                self.api_tokens.pop(event.token_id, None)
             case e.OperatorRoleGranted():
                 self.operator = True
             case e.OperatorRoleRevoked():

@@ -107,6 +107,26 @@ class LanguagePreferenceChanged(Event, frozen=True, kw_only=True, tag="language-
     language: str
 
 
+# --- personal API tokens ------------------------------------------------------------------
+# A member's credentials for the JSON API (web/api). The secret itself is never recorded: only its
+# SHA-256, which is all a request's token is checked against. Every event that ends the member's
+# sessions (a new password, "log out everywhere", deletion) ends their tokens too.
+
+class ApiTokenCreated(Event, frozen=True, kw_only=True, tag="api-token-created/1"):
+    """``personal`` opens to {"name"}: the label the member gave it. ``scope`` is "read" or "read-write"."""
+
+    user_id: str
+    token_id: str
+    token_hash: str  # hex SHA-256 of the whole token
+    scope: str
+    personal: Sealed
+
+
+class ApiTokenRevoked(Event, frozen=True, kw_only=True, tag="api-token-revoked/1"):
+    user_id: str
+    token_id: str
+
+
 # --- movie ratings and lists ----------------------------------------------------------------
 
 class MovieRated(Event, frozen=True, kw_only=True, tag="movie-rated/1"):
@@ -413,6 +433,8 @@ AnyEvent = Union[
     SessionsEnded,
     AccountDeleted,
     EmailPreferencesChanged,
+    ApiTokenCreated,
+    ApiTokenRevoked,
     LanguagePreferenceChanged,
     MovieRated,
     MovieRatingChanged,

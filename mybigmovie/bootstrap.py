@@ -18,6 +18,7 @@ from mybigmovie.embedded import EmbeddedMongo
 from mybigmovie.mailer import SmtpMailer
 from mybigmovie.passwords import HashGate, Passwords
 from mybigmovie.settings import Settings
+from projections.api_tokens import ApiTokens
 from projections.catalog_port import ReadModelCatalog
 from projections.daemon import Projector
 from projections.dismissals import DismissalsProjection
@@ -34,7 +35,8 @@ from projections.user_profiles import UserProfiles
 
 def all_projections() -> list[Projection]:
     """Every read model, in the order a replay rebuilds them."""
-    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), DismissalsProjection(), Mailings(), History()]
+    return [UserProfiles(), Movies(), Shows(), RatingsMatrixProjection(), DismissalsProjection(), Mailings(), History(),
+            ApiTokens()]
 
 
 @dataclass

@@ -32,6 +32,7 @@ class Settings:
     # dies mid-send delays that e-mail by this much; the SMTP time-out is kept well inside it.
     mail_lease_seconds: float = 120.0
     queue_namespace: str = "mybigmovie"  # the workers' queues in Redis (MYBIGMOVIE_QUEUE_NAMESPACE)
+    api_requests_per_minute: int = 600  # each API token's rate limit (MYBIGMOVIE_API_REQUESTS_PER_MINUTE)
 
     @property
     def mail_lease(self) -> timedelta:
@@ -61,6 +62,7 @@ def load_settings() -> Settings:
         secret_key=os.environ.get("SECRET_KEY") or _local_secret(var_dir),
         web_processes=max(1, int(os.environ.get("MYBIGMOVIE_WEB_PROCESSES", "1"))),
         queue_namespace=os.environ.get("MYBIGMOVIE_QUEUE_NAMESPACE", "mybigmovie"),
+        api_requests_per_minute=max(1, int(os.environ.get("MYBIGMOVIE_API_REQUESTS_PER_MINUTE", "600"))),
         mail_lease_seconds=float(os.environ.get("MYBIGMOVIE_MAIL_LEASE_SECONDS", "120")),
         trusted_proxies=tuple(p.strip() for p in os.environ.get("MYBIGMOVIE_TRUSTED_PROXIES", "").split(",") if p.strip()),
     )

@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from commands.keyring import Keyring
 from domain.events import Sealed
+from projections.api_tokens import NAME as API_TOKENS, ApiToken, tokens_of
 from projections.catalog_port import MOVIES, SHOWS
 from projections.history import (NAME as HISTORY, HistoryEntry, HistoryKind, HistoryPage, RatedTitle, current_ratings,
                                   entries as history_entries, page_of as history_page_of)
@@ -44,6 +45,7 @@ class ReadSide:
         self.registry, self.catalog, self.keyring = registry, catalog, keyring
         self.members = MemberCache(registry, catalog.max_staleness)
         self._serving: tuple[float, str] | None = None  # (when resolved, collection) of user_profiles
+        self._tokens: dict[str, tuple[float, list[ApiToken]]] = {}  # user id -> (when read, live API tokens)
 
     # --- members ---------------------------------------------------------------------------------
 
@@ -71,6 +73,7 @@ class ReadSide:
     def forget(self, user_id: str) -> None:
         """This process's copy of the member is out of date (after their command)."""
         self.members.forget(user_id)
+        self._tokens.pop(user_id, None)
 
     async def _member(self, user_id: str) -> Member | None:
         doc = await self._profile(user_id)
@@ -265,6 +268,31 @@ class ReadSide:
         collection = self.registry.database[generation.collection]
         return {int(doc["_id"]): str(doc["imdb_id"]) async for doc in
                 collection.find({"_id": {"$in": wanted}}, projection={"imdb_id": 1}) if doc.get("imdb_id")}
+
+    # --- members' API tokens (projections/api_tokens.py) -------------------------------------------
+
+    async def api_tokens(self, user_id: str) -> list[ApiToken]:
+        """The member's live API tokens, oldest first. Kept in memory for ``catalog.max_staleness``
+        seconds (every API request checks one): a token revoked in another process stops working
+        within that, in this one at once (``forget`` after the member's command)."""
+        kept = self._tokens.get(user_id)
+        if kept is not None and time.monotonic() - kept[0] <= self.catalog.max_staleness:
+            return kept[1]
+        read_at = time.monotonic()
+        collection = self.registry.database[(await self.registry.active(API_TOKENS)).collection]
+        tokens = tokens_of(await collection.find_one({"_id": user_id}))
+        if len(self._tokens) >= 10_000:
+            self._tokens.clear()
+        self._tokens[user_id] = (read_at, tokens)
+        return tokens
+
+    async def api_token_names(self, user_id: str, tokens: Iterable[ApiToken]) -> dict[str, str]:
+        """The names the member gave their tokens, by token id (opened with their key)."""
+        names = {}
+        for token in tokens:
+            opened = await self.keyring.open(user_id, token.sealed_name)
+            names[token.token_id] = str(opened.get("name", "")) if opened else ""
+        return names
 
     async def open_sealed(self, user_id: str, sealed: Sealed) -> dict | None:
         """A member's sealed fields opened with their key (None once erased): for their own export."""

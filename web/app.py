@@ -29,6 +29,10 @@ from web.deps import dependencies
 from mybigmovie.recommendations import Recommender
 from web.rendering import environment
 from web.account_mail import AccountMail
+from web.api import api_router, openapi_config
+from web.api.auth import TokenLimits
+from web.api.problems import api_aware
+from web.controllers.api_tokens import ApiTokensController
 from web.controllers.health import HealthController
 from web.controllers.history import HistoryController
 from web.controllers.mail_links import MailLinksController
@@ -62,7 +66,8 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     # Time-outs, so a Redis that stops answering costs a page a 503 within seconds, not a hang.
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     state = State({"redis": redis, "throttle": Throttle(redis, f"{redis_namespace}:throttle"),
-                   "member_sessions": MemberSessions(redis, f"{redis_namespace}:member-sessions")})
+                   "member_sessions": MemberSessions(redis, f"{redis_namespace}:member-sessions"),
+                   "api_limits": TokenLimits(redis, f"{redis_namespace}:api", settings.api_requests_per_minute)})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -90,11 +95,13 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                 app.state.queues.client.close()
 
     sessions = RotatingSessionConfig(store="sessions", key=cookie_name("mbm_session", https), secure=https,
-                                     httponly=True, samesite="lax", max_age=IDLE_SECONDS, exclude=["^/static/"])
+                                     httponly=True, samesite="lax", max_age=IDLE_SECONDS,
+                                     exclude=["^/static/", "^/api/", "^/schema"])  # the API never reads a session
     return Litestar(
         route_handlers=[PagesController, MoviesController, ShowsController, AccountsController, MeController,
                         MailLinksController, HealthController, OpsController, HistoryController,
                         RatingsImportController, locale.LanguageController,
+                        ApiTokensController, api_router(),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies=dependencies,
         lifespan=[lifespan],
@@ -107,10 +114,11 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
         stores={"sessions": RedisStore(redis, namespace=f"{redis_namespace}:sessions")},
         before_request=_before_request,
         before_send=[security_headers(https), locale.content_language],
-        exception_handlers=errors.handlers,
+        exception_handlers=api_aware(errors.handlers),  # problem details under /api (web/api/problems.py)
         # Forms are a few hundred bytes; a longer body gets 413 as it streams in, even before the CSRF
         # middleware parses the form, so it is never held in memory.
         request_max_body_size=64 * 1024,
-        openapi_config=None,
+        openapi_config=openapi_config(),  # /schema and /schema/openapi.json: the API's routes only
+        include_in_schema=False,
         debug=debug,
     )

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from commands.messages import ChangeEmail, ChangeEmailPreferences, ChangePassword, DeleteAccount, EndSessions
 from domain.errors import DomainError, EmailTaken, InvalidInput
+from web.api.tokens import token_rows
 from web.deps import (MailDep, MemberDep, ReadsDep, RecommenderDep, ServicesDep, ThrottleDep, TokensDep,
                       authenticate, require, send, submit)
 from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteAccountForm, EmailPreferencesForm,
@@ -143,18 +144,19 @@ class MeController(Controller):
 
 
 async def _me_page(request: Request, reads, recommender, member: Member, saved: bool = False,
-                   error: str | None = None) -> Template:
+                   error: str | None = None, token_error: str | None = None, new_token: str | None = None) -> Template:
     titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
     rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),
                    key=lambda pair: (-pair[1], pair[0].title))
     shows = await reads.shows_by_id([*member.show_ratings, *member.show_not_seen, *member.show_not_interested])
-    return page(request, "pages/me.html", status_code=422 if error else 200, member=member, rated=rated,
+    return page(request, "pages/me.html", status_code=422 if error or token_error else 200, member=member, rated=rated,
                 not_seen=[titles[i] for i in member.not_seen if i in titles],
                 not_interested=[titles[i] for i in member.not_interested if i in titles],
                 show_ratings=[(shows[i], r) for i, r in member.show_ratings.items() if i in shows],
                 shows_not_seen=[shows[i] for i in member.show_not_seen if i in shows],
                 shows_not_interested=[shows[i] for i in member.show_not_interested if i in shows],
-                model_status=recommender.status(), saved=saved, error=error)
+                model_status=recommender.status(), saved=saved, error=error, token_error=token_error,
+                new_token=new_token, api_tokens=await token_rows(reads, request.app.state.api_limits, member))
 
 
 async def _check_password(request: Request, reads, services, throttle, member: Member, password: str) -> None:

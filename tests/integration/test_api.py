@@ -1,0 +1,209 @@
+"""The JSON API (web/api, docs/API.md) through the web app on the real parts: a member makes a personal
+token on /me (shown once, only its hash in the log), the API answers them by it and never by their
+session cookie, writes go through the same commands as the forms, and every error is a problem
+document. Every response here is checked against the schema the app serves at /schema/openapi.json.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+
+import pytest
+import schemathesis
+
+from domain import events as e
+from tests.integration.web_harness import (CATALOG, PASSWORD, form, log_in, movie_listed, seed, web_client,
+                                           web_services)  # noqa: F401 (a fixture)
+from tests.members import new_member
+from web.api.tokens import token_hash
+
+MEMBER, OTHER = "api@example.org", "other@example.org"
+SHOW = e.ShowListed(event_id=str(uuid.uuid4()), stream="catalog-test-show", occurred_at=CATALOG and
+                    movie_listed(CATALOG[0]).occurred_at, show_id=903747, title="Breaking Bad", imdb_id="tt0903747",
+                    year=2008, genres=("Drama",), episodes=(e.EpisodeEntry(1, 1, "Pilot", "2008-01-20"),), source="test")
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def site(web_services, mongo_url, smtp_inbox):
+    await seed(web_services, [movie_listed(movie) for movie in CATALOG])
+    await seed(web_services, [SHOW])
+    await new_member(web_services.handlers, MEMBER, "Ann", PASSWORD)
+    await new_member(web_services.handlers, OTHER, "Bob", PASSWORD)
+    await web_services.projector.run_once()
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
+        client.schema = schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
+        yield client
+
+
+def checked(client, response):
+    """The response, after checking it against the app's own OpenAPI description."""
+    path = response.request.url.path
+    found = client.schema.find_operation_by_path(response.request.method, path)
+    assert found is not None, f"{response.request.method} {path} is not in the schema"
+    found.validate_response(response)
+    return response
+
+
+async def api(client, method: str, path: str, token: str | None = None, **kwargs):
+    headers = kwargs.pop("headers", {}) | ({"Authorization": f"Bearer {token}"} if token else {})
+    return checked(client, await client.request(method, f"/api/v1{path}", headers=headers, **kwargs))
+
+
+async def make_token(client, name: str, scope: str) -> str:
+    """Fill in the form on /me as the member would; the token, read off the page that answers."""
+    page = await client.get("/me")
+    answer = await client.post("/me/api-tokens", data=form(page.text, "/me/api-tokens") | {"name": name, "scope": scope})
+    assert answer.status_code == 200, answer.text
+    return re.search(r'<code class="api-token">(mbm_[A-Za-z0-9_-]+)</code>', answer.text).group(1)
+
+
+async def test_a_token_is_shown_once_stored_hashed_and_revoked_on_me(site, web_services):
+    # given a member on their page
+    await log_in(site, MEMBER)
+    page = await site.get("/me")
+    fields = form(page.text, "/me/api-tokens") | {"name": "Nightly sync", "scope": "read"}
+    # when they make a token
+    answer = await site.post("/me/api-tokens", data=fields)
+    token = re.search(r'<code class="api-token">(mbm_[A-Za-z0-9_-]+)</code>', answer.text).group(1)
+    # then it works on the API, and is listed by name but never shown again
+    assert (await api(site, "GET", "/me/ratings", token)).status_code == 200
+    again = await site.get("/me")
+    assert "Nightly sync" in again.text and "read only" in again.text and token not in again.text
+    # and the log holds its hash, never the token
+    created = [r.event for r in await web_services.store.read_all(after=0, limit=10_000)
+               if isinstance(r.event, e.ApiTokenCreated)]
+    assert [c.token_hash for c in created] == [token_hash(token)]
+    assert all(token not in repr(r.event) for r in await web_services.store.read_all(after=0, limit=10_000))
+    # when the same form is sent a second time, no second token is made, and the page says why
+    twice = await site.post("/me/api-tokens", data=fields)
+    assert twice.status_code == 422 and "sent twice" in twice.text and "mbm_" not in twice.text
+    # when they revoke it, it stops working at once
+    listing = await site.get("/me")
+    revoke = next(action for action in re.findall(r'action="(/me/api-tokens/[0-9a-f]+/revoke)"', listing.text))
+    assert (await site.post(revoke, data=form(listing.text, revoke))).status_code == 303
+    gone = await api(site, "GET", "/me/ratings", token)
+    assert gone.status_code == 401 and gone.headers["content-type"].startswith(PROBLEM)
+    assert "Nightly sync" not in (await site.get("/me")).text
+
+
+async def test_a_write_is_the_forms_command_and_a_key_makes_it_once(site, web_services):
+    # given a member with a read-write token
+    await log_in(site, MEMBER)
+    token = await make_token(site, "rw", "read-write")
+    # when they rate a movie and a show through the API
+    rated = await api(site, "PUT", "/me/ratings/movies/3", token, json={"stars": 4.5})
+    assert rated.status_code == 200 and rated.json() == {"kind": "movie", "id": 3, "title": "The Godfather",
+                                                         "stars": 4.5}
+    assert (await api(site, "PUT", f"/me/ratings/shows/{SHOW.show_id}", token, json={"stars": 3})).status_code == 200
+    # then their page shows it, and the log holds the events the web's forms make
+    assert "The Godfather" in (await site.get("/me")).text
+    kinds = [type(r.event) for r in await web_services.store.read_all(after=0, limit=10_000)]
+    assert e.MovieRated in kinds and e.ShowRated in kinds
+    # when a change is sent again with the same Idempotency-Key, even with other stars, nothing changes twice
+    key = {"Idempotency-Key": "change-1"}
+    await api(site, "PUT", "/me/ratings/movies/3", token, json={"stars": 2}, headers=key)
+    again = await api(site, "PUT", "/me/ratings/movies/3", token, json={"stars": 5}, headers=key)
+    assert again.json()["stars"] == 2
+    # and removing the rating is a DELETE, after which the ratings no longer hold it
+    assert (await api(site, "DELETE", "/me/ratings/movies/3", token)).status_code == 204
+    ratings = (await api(site, "GET", "/me/ratings", token)).json()
+    assert ratings["movies"] == [] and ratings["shows"][0]["id"] == SHOW.show_id
+    # and the history and the export have it all, newest first
+    history = (await api(site, "GET", "/me/history?kind=ratings", token)).json()["entries"]
+    assert [h["type"] for h in history][:2] == ["movie-rating-removed/1", "movie-rating-changed/1"]
+    export = await api(site, "GET", "/me/export/events.jsonl", token)
+    assert export.headers["content-type"].startswith("application/x-ndjson")
+    assert export.text.count("\n") == len(history) + 3  # header, sign-up, confirmation, and the ratings
+
+
+async def test_the_catalog_and_search_are_public_and_recommendations_are_the_members(site):
+    # given a visitor without a token
+    movies = (await api(site, "GET", "/movies?genre=Comedy")).json()
+    assert [m["title"] for m in movies["items"]] == ["Toy Story", "Clueless"] and movies["next_page"] is None
+    assert (await api(site, "GET", "/movies/5")).json()["title"] == "Alien"
+    show = (await api(site, "GET", f"/shows/{SHOW.show_id}")).json()
+    assert show["seasons"] == [{"season": 1, "episodes": [{"number": 1, "title": "Pilot", "airdate": "2008-01-20"}]}]
+    found = (await api(site, "GET", "/search?q=godfather")).json()
+    assert [m["id"] for m in found["movies"]] == [3]
+    # when a member asks for their recommendations with a token
+    await log_in(site, MEMBER)
+    token = await make_token(site, "r", "read")
+    picks = (await api(site, "GET", "/me/recommendations", token)).json()
+    # then they get the list without what they rated, each with the card's guess or reason
+    assert {p["title"]["id"] for p in picks["items"]} == {m.id for m in CATALOG}
+    assert (await api(site, "GET", "/me/recommendations?kind=shows", token)).json()["items"][0]["title"]["kind"] == "show"
+
+
+async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site):
+    # given a member logged in on the site (their session cookie in the jar) with a read token
+    await log_in(site, MEMBER)
+    read = await make_token(site, "read", "read")
+    # then the cookie alone is no credential: reading or writing is a 401 problem with a challenge
+    for method, path, body in (("GET", "/me/ratings", None), ("PUT", "/me/ratings/movies/1", {"stars": 4})):
+        refused = await api(site, method, path, json=body)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        assert refused.json()["status"] == 401 and refused.headers["content-type"].startswith(PROBLEM)
+    # and a made-up token, a token naming another member with this one's secret, or a bare word are 401
+    other = (await site.get("/me")).text  # (the other member's id is never shown; forge it from the format)
+    forged = "mbm_" + "A" * 22 + read[26:]
+    for bad in (forged, "mbm_" + "x" * 64, "nonsense", read[:-1] + ("A" if read[-1] != "A" else "B")):
+        assert (await api(site, "GET", "/me/ratings", bad)).status_code == 401, other[:0]
+    # and the read token may read but not write: 403 with insufficient_scope
+    denied = await api(site, "PUT", "/me/ratings/movies/1", read, json={"stars": 4})
+    assert denied.status_code == 403 and "insufficient_scope" in denied.headers["www-authenticate"]
+    assert (await api(site, "GET", "/me/ratings", read)).json()["movies"] == []
+
+
+async def test_bad_input_is_a_problem_that_says_what(site):
+    # given a member with a read-write token
+    await log_in(site, MEMBER)
+    token = await make_token(site, "rw", "read-write")
+    # then stars out of range, a field too many, and a body that is not JSON are 4xx problems naming the value
+    for body in ({"stars": 7}, {"stars": 4.25}, {"stars": 4, "user_id": "someone-else"}):
+        invalid = await api(site, "PUT", "/me/ratings/movies/1", token, json=body)
+        assert invalid.status_code == 422 and invalid.json()["errors"], invalid.text
+    garbled = await api(site, "PUT", "/me/ratings/movies/1", token, content=b"{stars:", headers={
+        "Content-Type": "application/json"})
+    assert garbled.status_code in (400, 422) and garbled.headers["content-type"].startswith(PROBLEM)
+    # and an unknown title, an id out of range, an address or a method the API does not have are problems too
+    assert (await api(site, "PUT", "/me/ratings/movies/999", token, json={"stars": 4})).status_code == 404
+    assert (await site.get("/api/v1/movies/99999999999999999999")).status_code == 404
+    for method, path, status in (("GET", "/api/v1/nothing-here", 404), ("POST", "/api/v1/movies", 405)):
+        answer = await site.request(method, path)
+        assert answer.status_code == status and answer.json()["status"] == status
+        assert answer.headers["content-type"].startswith(PROBLEM) and "Traceback" not in answer.text
+    # and the site's pages still answer errors as pages
+    assert "text/html" in (await site.get("/nothing-here")).headers["content-type"]
+
+
+async def test_ending_sessions_ends_tokens_and_a_limit_answers_429(web_services, mongo_url, smtp_inbox):
+    # given the site with a limit of 3 requests a minute per token, and a member with a token
+    await seed(web_services, [movie_listed(movie) for movie in CATALOG])
+    await new_member(web_services.handlers, MEMBER, "Ann", PASSWORD)
+    await web_services.projector.run_once()
+    settings = dataclasses.replace(web_services.settings, api_requests_per_minute=3)
+    async with web_client(settings, mongo_url, inbox=smtp_inbox) as client:
+        client.schema = schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
+        await log_in(client, MEMBER)
+        token = await make_token(client, "limited", "read")
+        # when it makes a fourth request within the minute
+        answers = [await api(client, "GET", "/me/ratings", token) for _ in range(4)]
+        # then the fourth is a 429 problem saying when to come back
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert 1 <= int(answers[3].headers["retry-after"]) <= 60 and answers[3].json()["status"] == 429
+        # when the member logs out everywhere, a second token (its own limit) stops working too
+        second = await make_token(client, "second", "read")
+        assert (await api(client, "GET", "/me/ratings", second)).status_code == 200
+        page = await client.get("/me/account")
+        await client.post("/me/sessions/end", data=form(page.text, "/me/sessions/end"))
+        assert (await api(client, "GET", "/me/ratings", second)).status_code == 401
+
+
+async def test_the_schema_and_its_page_describe_only_the_api(site):
+    schema = (await site.get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1") and all(path.startswith("/api/v1/") for path in schema["paths"])
+    page = await site.get("/schema")
+    assert page.status_code == 200 and "/api/v1/me/ratings/movies/{movie_id}" in page.text
+    assert "<script" not in page.text and "https://" not in page.text  # nothing to fetch from elsewhere
