@@ -366,6 +366,7 @@ class ShowListed(Event, frozen=True, kw_only=True, tag="show-listed/1"):
     language: str | None = None
     runtime: int | None = None
     tvmaze_id: int | None = None
+    tvmaze_rating: float | None = None  # TVmaze's audience rating, 0-10 (no count comes with it)
     imdb_rating: float | None = None
     imdb_votes: int | None = None
     episodes: tuple[EpisodeEntry, ...] = ()
@@ -388,6 +389,7 @@ class ShowMetadataCorrected(Event, frozen=True, kw_only=True, tag="show-metadata
     language: str | None | msgspec.UnsetType = msgspec.UNSET
     runtime: int | None | msgspec.UnsetType = msgspec.UNSET
     tvmaze_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    tvmaze_rating: float | None | msgspec.UnsetType = msgspec.UNSET
     imdb_rating: float | None | msgspec.UnsetType = msgspec.UNSET
     imdb_votes: int | None | msgspec.UnsetType = msgspec.UNSET
     episodes: tuple[EpisodeEntry, ...] | msgspec.UnsetType = msgspec.UNSET

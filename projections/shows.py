@@ -21,7 +21,7 @@ IMDB_VOTES_PER_RATING = 25  # Shawshank: ~3M IMDb votes, ~120k ml-latest ratings
 def empty_show(show_id: int) -> dict:
     return {"show_id": show_id, "listed": False, "title": None, "imdb_id": None, "year": None, "end_year": None,
             "genres": [], "summary": None, "network": None, "kind": None, "language": None, "runtime": None,
-            "tvmaze_id": None, "imdb_rating": None, "imdb_votes": None, "source": None, "episodes": {},
+            "tvmaze_id": None, "tvmaze_rating": None, "imdb_rating": None, "imdb_votes": None, "source": None, "episodes": {},
             "seasons": [], "site_ratings": {}, "episode_site_ratings": {}}
 
 

@@ -18,8 +18,10 @@ def listed(doc: dict) -> bool:
 
 def popular_key(doc: dict) -> tuple:
     """The popular order: damped mean first (three 5-star ratings must not outrank thousands of
-    4.5s), then how many rated it, then the title."""
-    return (-(doc.get("damped_mean") or 0.0), -(doc.get("rating_count") or 0), doc.get("title") or "")
+    4.5s), then how many rated it, then (for shows nobody here or on IMDb rated: the catalog carried
+    offline) TVmaze's audience rating, then the title."""
+    return (-(doc.get("damped_mean") or 0.0), -(doc.get("rating_count") or 0), -(doc.get("tvmaze_rating") or 0.0),
+            doc.get("title") or "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from commands.importers.text import name_key
 
 _POSSESSIVE = re.compile(r"^[a-z0-9]+ s ")  # "marvel s daredevil": the name key of "Marvel's Daredevil"
 _EPISODE = ("title", "airdate", "imdb_rating", "imdb_votes")  # after season and number, as in EpisodeEntry
-_METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id")
+_METADATA = ("genres", "summary", "network", "kind", "language", "runtime", "year", "end_year", "tvmaze_id",
+             "tvmaze_rating")
 
 
 OWN_IDS = 1_000_000_000  # own ids are OWN_IDS..2*OWN_IDS-1: IMDb's numbers are 8 digits, Mongo's int32 holds these

@@ -73,7 +73,7 @@ def read_tvmaze_table(path: Path, bundle: Bundle) -> None:
     """TV_show_data.csv: TVmaze-derived, no ids; its "Premiere Date" and "End Date" are swapped."""
     rows: list[dict] = bundle.tv.setdefault("tvmaze_table", [])
     columns = ("Name", "Summary", "Average Runtime", "End Date", "Premiere Date", "Genres", "Type", "Language",
-               "Network", "Total Seasons")
+               "Network", "Rating", "Total Seasons")
     _each(path, columns, bundle, lambda row: rows.append(_table_show(row)))
 
 
@@ -81,7 +81,8 @@ def _api_show(show: dict) -> dict:
     channel = show.get("network") or show.get("webChannel") or {}
     imdb = (show.get("externals") or {}).get("imdb")
     return {"title": show["name"], "imdb_id": _tconst(imdb) if imdb else None,
-            "tvmaze_id": int(show["id"]), "genres": tuple(show.get("genres") or ()),
+            "tvmaze_id": int(show["id"]), "tvmaze_rating": _rating((show.get("rating") or {}).get("average")),
+            "genres": tuple(show.get("genres") or ()),
             "summary": plain(show.get("summary")), "network": channel.get("name"), "kind": show.get("type"),
             "language": show.get("language"), "runtime": show.get("runtime") or show.get("averageRuntime"),
             "year": int(show["premiered"][:4]) if show.get("premiered") else None,
@@ -111,6 +112,7 @@ def _table_show(row: dict) -> dict:
     return {"title": _required(row["Name"], "Name"), "summary": plain(row["Summary"]), "genres": tuple(genres),
             "kind": row["Type"] or None, "language": row["Language"] or None, "network": row["Network"] or None,
             "runtime": int(float(runtime)) if runtime else None, "year": dates[0].year if dates else None,
+            "tvmaze_rating": _rating(row["Rating"].strip() or None),
             "end_year": dates[-1].year if len(dates) == 2 else None,
             "seasons": int(row["Total Seasons"]) if row["Total Seasons"].strip() else None}
 
@@ -153,6 +155,16 @@ def _score(text: str) -> float | None:
     if not 1.0 <= value <= 10.0:
         raise RowError(f"IMDb rating out of range: {value}")
     return value
+
+
+def _rating(value) -> float | None:
+    """TVmaze's audience rating (0-10), from the API's number or the table's text; None when absent."""
+    if value is None:
+        return None
+    rating = float(value)
+    if not 0.0 <= rating <= 10.0:
+        raise RowError(f"TVmaze rating out of range: {rating}")
+    return rating
 
 
 def _required(text: str, what: str) -> str:

@@ -102,3 +102,19 @@ def test_episode_titles_imported_later_keep_the_episodes_listed_before():
     episodes = join_shows(bundle, known, False)[944947]["episodes"]
     assert episodes[0] == (1, 1, "Winter is Coming", "2011-04-17", 8.9, 100)
     assert (3, 9, None, None, 9.9, 5) in episodes  # not in the TVmaze file, still listed
+
+
+def test_tvmaze_ratings_come_from_the_api_and_the_table():
+    shows, _ = joined()
+    assert shows[own_show_id("Horatio Hornblower", 1998)]["tvmaze_rating"] == 9.8  # the API's rating.average
+    assert shows[own_show_id("Nowhere At All", 2010)]["tvmaze_rating"] == 6.0  # the table's Rating column
+
+
+def test_shows_nobody_rated_come_in_tvmazes_order_and_any_rating_here_comes_first():
+    from projections.views import popular_key
+    unrated = {"damped_mean": 3.2, "rating_count": 0}
+    offline = [{**unrated, "title": "A", "tvmaze_rating": 6.1}, {**unrated, "title": "B", "tvmaze_rating": 9.0},
+               {**unrated, "title": "C", "tvmaze_rating": None}]
+    assert [d["title"] for d in sorted(offline, key=popular_key)] == ["B", "A", "C"]
+    rated_here = {"damped_mean": 3.3, "rating_count": 1, "title": "D", "tvmaze_rating": None}
+    assert sorted([*offline, rated_here], key=popular_key)[0] is rated_here
