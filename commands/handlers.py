@@ -35,6 +35,9 @@ class Catalog(Protocol):
 
     async def has_episode(self, show_id: int, season: int, episode: int) -> bool: ...
 
+    async def existing(self, kind: str, ids: list[int]) -> frozenset[int]:
+        """Which of these movie (or show) ids exist: one read for many."""
+
 
 def check_password(password: str) -> str:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
@@ -55,7 +58,7 @@ class CommandHandlers:
             m.ChangeEmailPreferences: self._change_email_preferences, m.ChooseLanguage: self._choose_language,
             m.RateMovie: self._rate_movie, m.RemoveMovieRating: self._remove_movie_rating,
             m.MarkNotSeen: self._mark_not_seen, m.MarkNotInterested: self._mark_not_interested,
-            m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
+            m.ImportRatings: self._import_ratings, m.RateShow: self._rate_show, m.RateEpisode: self._rate_episode,
             m.RemoveShowRating: self._remove_show_rating, m.RemoveEpisodeRating: self._remove_episode_rating,
             m.MarkShowNotSeen: self._mark_show_not_seen, m.MarkShowNotInterested: self._mark_show_not_interested,
             m.SetOperatorRole: self._set_operator_role,
@@ -150,6 +153,11 @@ class CommandHandlers:
         exists = await self.catalog.has_movie(c.movie_id)
         return await self._run(
             c, c.user_id, lambda a, s: accounts.set_not_interested(a, s, c.movie_id, c.marked, exists))
+
+    async def _import_ratings(self, c: m.ImportRatings) -> int:
+        exist = {kind: await self.catalog.existing(kind, [i for k, i, _ in c.ratings if k == kind])
+                 for kind in ("movie", "show")}
+        return await self._run(c, c.user_id, lambda a, s: accounts.import_ratings(a, s, c.ratings, exist))
 
     async def _rate_show(self, c: m.RateShow) -> int:
         exists = await self.catalog.has_show(c.show_id)

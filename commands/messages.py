@@ -2,6 +2,8 @@
 form submitted twice is the same command and appends once."""
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from domain.errors import InvalidInput
@@ -108,6 +110,14 @@ class MarkNotInterested(Command, frozen=True, kw_only=True):
     user_id: str
     movie_id: int
     marked: bool = True
+
+
+class ImportRatings(Command, frozen=True, kw_only=True):
+    """Rate these titles (an import's batch: mybigmovie.ratings_import), each unless already rated."""
+
+    user_id: str
+    source: str  # "letterboxd", "imdb"
+    ratings: tuple[tuple[Literal["movie", "show"], int, float], ...]  # (kind, id, stars)
 
 
 class RateShow(Command, frozen=True, kw_only=True):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable
 
+import msgspec
+
 from domain import events as e
 from domain.errors import (N_, EmailTaken, InvalidInput, InvalidLink, InvalidRating, UnknownTitle, UnknownUser,
                            UnverifiedAccount)
@@ -325,6 +327,23 @@ def rate_show(account: Account, stamp: Stamp, show_id: int, rating: float, show_
         raise UnknownTitle(N_("There is no show with id %(id)s."), id=show_id)
     events = _show_seen(account, stamp, show_id)
     events.append(e.ShowRated(**stamp.meta(len(events)), user_id=account.user_id, show_id=show_id, rating=rating))
+    return events
+
+
+def import_ratings(account: Account, stamp: Stamp, ratings: Iterable[tuple[str, int, float]],
+                   exist: dict[str, frozenset[int]]) -> list[e.Event]:
+    """The events rating each title the member has not rated yet, as ``rate_movie``/``rate_show``
+    record them ("not seen" lifted first), numbered within the one commit. Titles already rated are
+    left alone (the site wins: an import never undoes a change made here), as are titles that do not
+    exist (the catalog moved on since the file was matched)."""
+    work, events = account.copy(), []
+    for kind, title_id, stars in ratings:
+        if title_id in (work.ratings if kind == "movie" else work.show_ratings) or title_id not in exist[kind]:
+            continue
+        for event in (rate_movie if kind == "movie" else rate_show)(work, stamp, title_id, stars, True):
+            event = msgspec.structs.replace(event, **stamp.meta(len(events)))
+            work.apply(event)
+            events.append(event)
     return events
 
 

@@ -31,6 +31,13 @@ class ReadModelCatalog:
     async def has_show(self, show_id: int) -> bool:
         return await self._find(SHOWS, show_id)
 
+    async def existing(self, kind: str, ids: list[int]) -> frozenset[int]:
+        if not ids:
+            return frozenset()
+        name = MOVIES if kind == "movie" else SHOWS
+        collection = self.registry.database[(await self.registry.active(name)).collection]  # as of now: one read
+        return frozenset([doc["_id"] async for doc in collection.find({"_id": {"$in": ids}}, projection={"_id": 1})])
+
     async def has_episode(self, show_id: int, season: int, episode: int) -> bool:
         # Shows keep their episodes as "season:episode" keys of an "episodes" map.
         return await self._find(SHOWS, show_id, {f"episodes.{season}:{episode}": {"$exists": True}})

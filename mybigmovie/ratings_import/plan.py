@@ -11,7 +11,7 @@ The rules, as the report and the README say them:
   "duplicate".
 
 The ratings to record go in batches of ``BATCH`` (one commit each, so 5,000 ratings are 10 appends,
-not 5,000): each batch is one ``ImportRatings`` command whose id is derived from the member, the
+not 5,000): each batch is one ``ImportRatings`` command (``domain.accounts.import_ratings`` decides it) whose id is derived from the member, the
 source and the batch's rows (title, rating and the row's identity in its file), so the same upload
 sent twice is the same commands, which the handlers' loop records once. Each batch is decided on the
 account as the log has it (``decide``): a title rated in the meantime is left alone, so whatever runs
@@ -23,12 +23,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-import msgspec
-
-from commands.messages import Command
-from domain import accounts
-from domain import events as e
-from domain.accounts import Account, Stamp
+from commands.messages import ImportRatings
 from mybigmovie.ratings_import.formats import Parsed, Row
 from mybigmovie.ratings_import.matching import Candidate, Match
 
@@ -39,14 +34,6 @@ _IMPORTS = uuid.UUID("0f7d1c5e-8b0e-4c1a-9a59-3e2f1d6b7a42")  # fixed forever: c
 MATCHED = ("added", "same", "kept", "duplicate")
 UNMATCHED = ("ambiguous", "missing")
 STATUSES = (*MATCHED, "manual", *UNMATCHED, "skipped")
-
-
-class ImportRatings(Command, frozen=True, kw_only=True):
-    """Rate these titles for the member, each unless they have rated it already (see ``decide``)."""
-
-    user_id: str
-    source: str
-    ratings: tuple[tuple[str, int, float], ...]  # (kind "movie" or "show", id, stars)
 
 
 @dataclass
@@ -130,22 +117,6 @@ def command_id(user_id: str, source: str, batch: list[tuple[tuple[str, int, floa
     for (kind, title_id, stars), identity in batch:
         digest.update(f"{kind}:{title_id}:{stars:g}:{identity}\n".encode())
     return str(uuid.uuid5(_IMPORTS, f"{user_id}/{source}/{digest.hexdigest()}"))
-
-
-def decide(account: Account, stamp: Stamp, ratings: tuple[tuple[str, int, float], ...]) -> list[e.Event]:
-    """The events rating each title the member has not rated yet, as the forms' commands would
-    record them (``domain.accounts.rate_movie``/``rate_show``: "not seen" is lifted first), numbered
-    within the one commit. Titles already rated are left alone: the site wins."""
-    work, events = account.copy(), []
-    for kind, title_id, stars in ratings:
-        if title_id in (work.ratings if kind == "movie" else work.show_ratings):
-            continue
-        decided = (accounts.rate_movie if kind == "movie" else accounts.rate_show)(work, stamp, title_id, stars, True)
-        for event in decided:
-            event = msgspec.structs.replace(event, **stamp.meta(len(events)))
-            work.apply(event)
-            events.append(event)
-    return events
 
 
 def _outcome(row: Row, match: Match) -> Outcome:

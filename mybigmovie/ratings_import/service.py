@@ -13,7 +13,7 @@ from commands.handlers import CommandHandlers
 from domain.errors import UnknownUser
 from mybigmovie.ratings_import.formats import Parsed
 from mybigmovie.ratings_import.matching import Match, TitleMatcher
-from mybigmovie.ratings_import.plan import ImportRatings, Outcome, decide, plan
+from mybigmovie.ratings_import.plan import Outcome, plan
 from projections.read_side import ReadSide
 from projections.title_names import title_names
 
@@ -52,14 +52,6 @@ async def matcher(reads: ReadSide) -> TitleMatcher:
     return built
 
 
-async def append(handlers: CommandHandlers, command: ImportRatings) -> int:
-    """One batch through the handlers' own loop (``CommandHandlers._run``), as every form's command
-    goes: a command id seen before returns what it recorded; otherwise decided on the account as the
-    log has it and appended at the version it was decided on, decided again after a concurrent
-    change. Returns the position of its last event (or of the stream's, when nothing changed)."""
-    return await handlers._run(command, command.user_id, lambda account, stamp: decide(account, stamp, command.ratings))
-
-
 async def run_import(handlers: CommandHandlers, reads: ReadSide, projector, user_id: str, parsed: Parsed,
                      progress: Progress = _no_progress) -> Result:
     started = time.perf_counter()
@@ -85,7 +77,7 @@ async def run_import(handlers: CommandHandlers, reads: ReadSide, projector, user
     to_add, done, position = decided.to_add, 0, 0
     await progress("saving", 0, to_add)
     for command in decided.commands:
-        head = await append(handlers, command)
+        head = await handlers.handle(command)  # a batch seen before returns what it recorded
         position = max(position, head)
         done += len(command.ratings)
         await progress("saving", done, to_add)

@@ -38,6 +38,9 @@ class KnownTitles:
     async def has_episode(self, show_id: int, season: int, episode: int) -> bool:
         return (show_id, season, episode) in self.episodes
 
+    async def existing(self, kind: str, ids: list[int]) -> frozenset[int]:
+        return frozenset(ids) & (self.movies if kind == "movie" else self.shows)
+
 
 async def fake_hash(password: str) -> str:
     return f"hashed:{password}"
@@ -343,6 +346,22 @@ async def test_shows_and_episodes_are_rated(handlers, store):
     history = await store.read_stream(stream_for(ann))
     assert isinstance(history[2].event, e.ShowRated) and isinstance(history[3].event, e.EpisodeRated)
     assert (history[3].event.season, history[3].event.episode, history[3].event.rating) == (1, 1, 3.5)
+
+
+async def test_an_imported_batch_rates_what_is_new_once_and_leaves_the_sites_ratings_alone(handlers, store):
+    ann = await new_member(handlers)
+    await handlers.handle(m.RateMovie(command_id=cid(), user_id=ann, movie_id=1, rating=2.0))
+    batch = m.ImportRatings(command_id=cid(), user_id=ann, source="letterboxd",
+                            ratings=(("movie", 1, 5.0), ("movie", 2, 4.0), ("show", 10, 3.5), ("movie", 77, 4.0)))
+    # when a batch is imported, and the same batch is sent again (a page reloaded, a task retried)
+    first = await handlers.handle(batch)
+    assert await handlers.handle(batch) == first
+    # then what was new is rated once; the site's rating of 1 stays; 77, not in the catalog, is left out
+    assert await kinds(store, ann) == ["UserSignedUp", "EmailVerified", "MovieRated", "MovieRated", "ShowRated"]
+    history = await store.read_stream(stream_for(ann))
+    assert [(h.event.rating) for h in history[2:]] == [2.0, 4.0, 3.5]
+    with pytest.raises(InvalidInput):  # typed: a kind that is neither is refused before anything is decided
+        await handlers.handle(m.ImportRatings(command_id=cid(), user_id=ann, source="x", ratings=(("book", 1, 4.0),)))
 
 
 async def test_a_mistyped_command_is_refused_before_anything_is_decided(handlers, store):

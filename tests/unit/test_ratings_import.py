@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 
 from domain import events as e
-from domain.accounts import Account, Stamp
+from domain.accounts import Account, Stamp, import_ratings
 from mybigmovie.ratings_import import BadFile, Row, TitleMatcher, parse, plan
-from mybigmovie.ratings_import.plan import BATCH, decide
+from mybigmovie.ratings_import.plan import BATCH
 from projections.title_names import NamedTitle
 
 IMDB_HEADER = ["Const", "Your Rating", "Date Rated", "Title", "Original Title", "URL", "Title Type", "IMDb Rating",
@@ -253,14 +253,16 @@ def test_many_ratings_go_in_batches():
     assert len({c.command_id for c in decided.commands}) == 3
 
 
-def test_decide_rates_only_what_the_account_has_not_rated_and_numbers_the_events():
+def test_an_import_rates_only_what_the_account_has_not_rated_and_numbers_the_events():
     account = Account("u1", signed_up=True, verified=True, ratings={1: 2.0}, not_seen={3}, show_ratings={7})
     stamp = Stamp("user-u1", "import-1", datetime(2026, 1, 1, tzinfo=timezone.utc))
-    events = decide(account, stamp, (("movie", 1, 4.0), ("movie", 2, 4.5), ("movie", 3, 3.0), ("movie", 2, 1.0),
-                                     ("show", 7, 5.0), ("show", 8, 2.5)))
+    exist = {"movie": frozenset({1, 2, 3}), "show": frozenset({7, 8})}
+    events = import_ratings(account, stamp, (("movie", 1, 4.0), ("movie", 2, 4.5), ("movie", 3, 3.0),
+                                             ("movie", 2, 1.0), ("show", 7, 5.0), ("show", 8, 2.5),
+                                             ("movie", 99, 4.0)), exist)  # 99: gone from the catalog since
     assert [type(ev) for ev in events] == [e.MovieRated, e.NotSeenUnmarked, e.MovieRated, e.ShowRated]
     assert [(getattr(ev, "movie_id", None) or ev.show_id, getattr(ev, "rating", None)) for ev in events] == [
         (2, 4.5), (3, None), (3, 3.0), (8, 2.5)]
     assert [ev.event_id for ev in events] == [stamp.event_id(i) for i in range(4)]
     assert account.ratings == {1: 2.0} and account.not_seen == {3}  # decided on a copy
-    assert decide(account, stamp, ()) == []
+    assert import_ratings(account, stamp, (), exist) == []
