@@ -42,6 +42,7 @@ from web.controllers.ratings_import import RatingsImportController
 from web import locale
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
+from web.import_jobs import ImportJobs
 from web.throttle import Throttle
 from mybigmovie.mail_links import MailLinks
 from mybigmovie.tokens import LinkTokens
@@ -67,6 +68,10 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
     state = State({"redis": redis, "throttle": Throttle(redis, f"{redis_namespace}:throttle"),
                    "member_sessions": MemberSessions(redis, f"{redis_namespace}:member-sessions"),
+                   # Ratings imports: their status and reports (any process), the tasks running here,
+                   # and a gate letting this process run one at a time.
+                   "ratings_import_jobs": ImportJobs(redis, f"{redis_namespace}:ratings-import"),
+                   "ratings_import_tasks": set(), "ratings_import_gate": asyncio.Semaphore(1),
                    "api_limits": TokenLimits(redis, f"{redis_namespace}:api", settings.api_requests_per_minute)})
 
     @contextlib.asynccontextmanager

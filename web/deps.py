@@ -114,6 +114,8 @@ async def send(request: Request, services: Services, command: Command) -> int:
         if isinstance(command, ENDS_SESSIONS):
             app = request.app
             await app.state.member_sessions.end_all(user_id, app.stores.get("sessions"))
+        if isinstance(command, DeleteAccount):  # their files' rows, kept for the import reports
+            await request.app.state.ratings_import_jobs.forget(user_id)
     return position
 
 

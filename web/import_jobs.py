@@ -3,7 +3,8 @@ poll or the report page reads them (the import itself runs in the process that t
 
 Per import, two keys that expire a day after the last change: its status (a small JSON object the
 progress poll reads) and its report (one hash field per row of the file, so matching a row by hand
-rewrites that row only); and per member, the id of their latest import.
+rewrites that row only); and per member, the id of their latest import and the ids of all their
+imports of the day, so that deleting the account deletes every report at once (``forget``).
 """
 from __future__ import annotations
 
@@ -64,8 +65,16 @@ class ImportJobs:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(status.id, "status"), json.dumps(status.__dict__), ex=KEEP_SECONDS)
             pipe.set(self._key("latest", user_id), status.id, ex=KEEP_SECONDS)
+            pipe.sadd(self._key("member", user_id), status.id)
+            pipe.expire(self._key("member", user_id), KEEP_SECONDS)
             await pipe.execute()
         return status
+
+    async def forget(self, user_id: str) -> None:
+        """Every import of the member's, their status and report, gone (their account is deleted)."""
+        jobs = [job.decode() for job in await self.redis.smembers(self._key("member", user_id))]
+        await self.redis.delete(self._key("latest", user_id), self._key("member", user_id),
+                                *(self._key(job, part) for job in jobs for part in ("status", "report")))
 
     async def status(self, job_id: str) -> Status | None:
         if not self.valid_id(job_id):
@@ -79,11 +88,14 @@ class ImportJobs:
 
     async def update(self, status: Status, **changes) -> Status:
         fresh = Status(**{**status.__dict__, **changes, "updated": time.time()})
-        await self.redis.set(self._key(status.id, "status"), json.dumps(fresh.__dict__), ex=KEEP_SECONDS)
+        # xx: only while it exists; an import still running when its member was deleted writes nothing
+        await self.redis.set(self._key(status.id, "status"), json.dumps(fresh.__dict__), ex=KEEP_SECONDS, xx=True)
         return fresh
 
     async def finish(self, status: Status, outcomes: list[Outcome], **changes) -> Status:
         key = self._key(status.id, "report")
+        if not await self.redis.exists(self._key(status.id, "status")):  # forgotten meanwhile
+            return status
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.delete(key)
             for start in range(0, len(outcomes), 5000):

@@ -291,3 +291,21 @@ async def _progress_and_report(client, user_id: str, stack) -> None:
     await jobs.redis.set(jobs._key(stalled.id, "status"), json.dumps({**stalled.__dict__, "updated": 1.0}))
     page = await client.get(f"/me/import/{stalled.id}")
     assert "stopped before it finished" in page.text and "nothing is recorded twice" in page.text
+
+
+async def test_deleting_the_account_deletes_every_import_report_of_the_member(importer):
+    client, services, user_id = importer
+    # given two imports of the day, their reports holding the rows of the member's files
+    first = report_url(await finished(client, await upload(client, letterboxd())))
+    await finished(client, await upload(client, imdb([("tt0211915", "8", "Amélie", "Movie", "2001")])))
+    async with redis.from_url(REDIS_URL) as connection:
+        kept = [key async for key in connection.scan_iter(f"{client.namespace}:ratings-import:*")]
+        assert len(kept) >= 6  # two statuses, two reports, the latest, the member's list
+        # when the member deletes their account
+        page = await client.get("/me/account")
+        response = await client.post("/me/delete", data=form(page.text, "/me/delete") | {
+            "current_password": PASSWORD, "ratings": "remove", "confirm": "true"})
+        assert response.status_code == 303
+        # then nothing of their imports is left in Redis, and a report's address finds nothing
+        assert [key async for key in connection.scan_iter(f"{client.namespace}:ratings-import:*")] == []
+    assert (await client.get(first)).status_code in (303, 404)

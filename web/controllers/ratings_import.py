@@ -34,6 +34,8 @@ from web import errors
 from web.deps import MemberDep, ReadsDep, ServicesDep, require, send
 from web.forms import CommandForm, parse_form
 from web.import_jobs import ImportJobs, Status
+from mybigmovie.i18n import N_, gettext as _
+from web import locale
 from web.notices import notice
 from web.rendering import page, reload_at, see_other, wants_fragment
 from projections.title_names import title_names
@@ -50,14 +52,14 @@ JobId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$")]
 TABS = {"unmatched": ("ambiguous", "missing"), "kept": ("kept",), "matched": ("added", "same", "manual"),
         "duplicate": ("duplicate",), "skipped": ("skipped",)}
 Tab = Annotated[str, QueryParameter(pattern=r"^(" + "|".join(TABS) + r")?$")]
-STAGES = {"waiting": "Waiting for another import to finish", "matching": "Finding the titles in the catalog",
-          "saving": "Saving your ratings", "updating": "Updating your lists"}
+STAGES = {"waiting": N_("Waiting for another import to finish"), "matching": N_("Finding the titles in the catalog"),
+          "saving": N_("Saving your ratings"), "updating": N_("Updating your lists")}
 
 
 class MatchForm(CommandForm, kw_only=True):
     """A row of an import's report matched by hand: which title it is (rated with the file's rating)."""
 
-    PROBLEM: ClassVar[str] = "Choose one of the titles, then press the button."
+    PROBLEM: ClassVar[str] = N_("Choose one of the titles, then press the button.")
     row: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
     choice: Annotated[str, msgspec.Meta(pattern=r"^(movie|show):\d{1,15}$")]
 
@@ -71,21 +73,16 @@ class _NotAnUpload(HTTPException):
 def _too_big(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, _NotAnUpload):
         return errors.http_error(request, exc)
-    return notice(request, "That file is too big",
-                  f"The import takes files up to {MAX_FILE // 2**20} MB. An export of ratings is far smaller "
-                  "(10,000 ratings are under 1 MB): check that you chose the ratings file (IMDb: ratings.csv; "
-                  "Letterboxd: ratings.csv inside the export's zip, unzipped). Nothing was imported.",
-                  status_code=413, action=("Back to the import", "/me/import"))
+    locale.begin(request)  # refused as the body streams in, before the handler's hook
+    return notice(request, N_("That file is too big"),
+                  _("The import takes files up to %(mb)s MB. An export of ratings is far smaller "
+                    "(10,000 ratings are under 1 MB): check that you chose the ratings file (IMDb: ratings.csv; "
+                    "Letterboxd: ratings.csv inside the export's zip, unzipped). Nothing was imported.")
+                  % {"mb": MAX_FILE // 2**20}, status_code=413, action=(N_("Back to the import"), "/me/import"))
 
 
 def _jobs(request: Request) -> ImportJobs:
-    state = request.app.state
-    jobs = state.get("ratings_import_jobs")
-    if jobs is None:
-        namespace = state.member_sessions.namespace.removesuffix(":member-sessions")
-        jobs = state.ratings_import_jobs = ImportJobs(state.redis, f"{namespace}:ratings-import")
-        state.ratings_import_tasks, state.ratings_import_gate = set(), asyncio.Semaphore(1)
-    return jobs
+    return request.app.state.ratings_import_jobs
 
 
 class RatingsImportController(Controller):
@@ -106,7 +103,7 @@ class RatingsImportController(Controller):
         member = require(member)
         jobs = _jobs(request)
         if not isinstance(upload, UploadFile):
-            return _form_page(request, member, error="Choose the file to import first.", status_code=422)
+            return _form_page(request, member, error=_("Choose the file to import first."), status_code=422)
         data = await upload.read(MAX_FILE + 1)
         if len(data) > MAX_FILE:
             return _too_big(request, HTTPException(status_code=413))  # type: ignore[return-value]
@@ -128,7 +125,7 @@ class RatingsImportController(Controller):
         status = await _own(request, member.user_id, job_id)
         if status.state == "running" and not status.stalled:
             return page(request, "pages/import_report.html", block="progress", member=member, status=status,
-                        stage=STAGES.get(status.stage, status.stage))
+                        stage=_(STAGES.get(status.stage, status.stage)))
         if wants_fragment(request):  # the poll of a finished import: the whole report, as a page
             return reload_at(request, f"/me/import/{job_id}")
         outcomes = await _jobs(request).outcomes(job_id) if status.state == "done" else []
@@ -146,7 +143,7 @@ class RatingsImportController(Controller):
         form = await parse_form(request, MatchForm)
         outcome = await jobs.outcome(job_id, form.row)
         if outcome is None:
-            raise NotFoundException("That row is not in this import's report.")
+            raise NotFoundException(_("That row is not in this import's report."))
         allowed = {choice for choice, _, _ in outcome.candidates}
         if outcome.status == "kept":
             allowed.add(outcome.choice)
@@ -155,7 +152,7 @@ class RatingsImportController(Controller):
             if outcome.status == "manual" and form.choice == outcome.choice:
                 pass  # sent twice (a double click): done already
             elif outcome.status not in ("ambiguous", "missing", "kept") or form.choice not in allowed:
-                raise InvalidInput("Choose one of the titles listed for this row.")
+                raise InvalidInput(N_("Choose one of the titles listed for this row."))
             else:
                 await _rate(request, services, member.user_id, form, outcome)
         except DomainError as problem:
@@ -189,7 +186,6 @@ async def _rate(request: Request, services, user_id: str, form: MatchForm, outco
 # --- the import, in the background ------------------------------------------------------------------
 
 def _background(request: Request, work) -> None:
-    _jobs(request)
     tasks: set = request.app.state.ratings_import_tasks
     task = asyncio.get_running_loop().create_task(work)
     tasks.add(task)  # held until done: the loop keeps only a weak reference
@@ -230,8 +226,8 @@ async def _run(request: Request, services, jobs: ImportJobs, status: Status, par
         await jobs.update(status, state="failed", message=str(problem))
     except Exception:  # the member gets a sentence, the log the traceback
         log.exception("ratings import %s failed", status.id)
-        await jobs.update(status, state="failed", message="Something broke on our side while importing. Ratings "
-                          "saved so far stay; upload the file again to finish (nothing is recorded twice).")
+        await jobs.update(status, state="failed", message=N_("Something broke on our side while importing. Ratings "
+                          "saved so far stay; upload the file again to finish (nothing is recorded twice)."))
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -239,7 +235,7 @@ async def _run(request: Request, services, jobs: ImportJobs, status: Status, par
 async def _own(request: Request, user_id: str, job_id: str) -> Status:
     status = await _jobs(request).status(job_id)
     if status is None or status.user_id != user_id:  # somebody else's import is nothing at this address
-        raise NotFoundException("There is no import at this address (a report is kept for a day).")
+        raise NotFoundException(_("There is no import at this address (a report is kept for a day)."))
     return status
 
 
