@@ -1,4 +1,4 @@
-"""Every benchmark, one after the other: ``make bench`` (about 25 minutes on 2 cores).
+"""Every benchmark, one after the other: ``make bench`` (about 30 minutes on 2 cores).
 
     .venv/bin/python -m bench.run_all [--quick]
 
@@ -17,6 +17,8 @@ BENCHES = {
     "cards and lists": (["bench.cards_bench"], ["bench.cards_bench", "--members", "100"]),
     "web": (["bench.web_bench"], ["bench.web_bench", "--seconds", "3"]),
     "picks e-mails under chaos": (["bench.mail_soak", "--scale", "5"], ["bench.mail_soak", "--scale", "2"]),
+    "ratings import": (["bench.import_ratings_bench"], ["bench.import_ratings_bench", "--rows", "2000"]),
+    "export": (["bench.export_bench"], ["bench.export_bench"]),
 }
 
 
