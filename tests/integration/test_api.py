@@ -5,6 +5,7 @@ document. Every response here is checked against the schema the app serves at /s
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 import uuid
@@ -30,10 +31,11 @@ async def site(web_services, mongo_url, smtp_inbox):
     await seed(web_services, [movie_listed(movie) for movie in CATALOG])
     await seed(web_services, [SHOW])
     await new_member(web_services.handlers, MEMBER, "Ann", PASSWORD)
-    await new_member(web_services.handlers, OTHER, "Bob", PASSWORD)
+    other_id = await new_member(web_services.handlers, OTHER, "Bob", PASSWORD)
     await web_services.projector.run_once()
     async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
         client.schema = schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
+        client.other_id = other_id
         yield client
 
 
@@ -127,6 +129,12 @@ async def test_the_catalog_and_search_are_public_and_recommendations_are_the_mem
     assert show["seasons"] == [{"season": 1, "episodes": [{"number": 1, "title": "Pilot", "airdate": "2008-01-20"}]}]
     found = (await api(site, "GET", "/search?q=godfather")).json()
     assert [m["id"] for m in found["movies"]] == [3]
+    # and the schema describes the API alone, on a page that needs nothing from elsewhere
+    schema = (await site.get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1") and all(path.startswith("/api/v1/") for path in schema["paths"])
+    docs = await site.get("/schema")
+    assert docs.status_code == 200 and "/api/v1/me/ratings/movies/{movie_id}" in docs.text
+    assert "<script" not in docs.text and "https://" not in docs.text
     # when a member asks for their recommendations with a token
     await log_in(site, MEMBER)
     token = await make_token(site, "r", "read")
@@ -136,7 +144,7 @@ async def test_the_catalog_and_search_are_public_and_recommendations_are_the_mem
     assert (await api(site, "GET", "/me/recommendations?kind=shows", token)).json()["items"][0]["title"]["kind"] == "show"
 
 
-async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site):
+async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site, web_services):
     # given a member logged in on the site (their session cookie in the jar) with a read token
     await log_in(site, MEMBER)
     read = await make_token(site, "read", "read")
@@ -145,31 +153,40 @@ async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site):
         refused = await api(site, method, path, json=body)
         assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
         assert refused.json()["status"] == 401 and refused.headers["content-type"].startswith(PROBLEM)
-    # and a made-up token, a token naming another member with this one's secret, or a bare word are 401
-    other = (await site.get("/me")).text  # (the other member's id is never shown; forge it from the format)
-    forged = "mbm_" + "A" * 22 + read[26:]
+    # and a token naming another member with this one's secret, a made-up one, or a bare word are 401
+    secret = base64.urlsafe_b64decode(read[4:])[16:]
+    forged = "mbm_" + base64.urlsafe_b64encode(uuid.UUID(site.other_id).bytes + secret).decode()
     for bad in (forged, "mbm_" + "x" * 64, "nonsense", read[:-1] + ("A" if read[-1] != "A" else "B")):
-        assert (await api(site, "GET", "/me/ratings", bad)).status_code == 401, other[:0]
+        assert (await api(site, "GET", "/me/ratings", bad)).status_code == 401
+    # and another member's id in a body is only ignored: the token says whose rating it is
+    write = await make_token(site, "write", "read-write")
+    body = {"stars": 4, "user_id": site.other_id}
+    assert (await api(site, "PUT", "/me/ratings/movies/2", write, json=body)).status_code == 200
+    assert [r["id"] for r in (await api(site, "GET", "/me/ratings", write)).json()["movies"]] == [2]
+    assert (await web_services.reads.member(site.other_id, at_least=2**62)).ratings == {}
     # and the read token may read but not write: 403 with insufficient_scope
     denied = await api(site, "PUT", "/me/ratings/movies/1", read, json={"stars": 4})
     assert denied.status_code == 403 and "insufficient_scope" in denied.headers["www-authenticate"]
-    assert (await api(site, "GET", "/me/ratings", read)).json()["movies"] == []
+    assert [r["id"] for r in (await api(site, "GET", "/me/ratings", read)).json()["movies"]] == [2]
 
 
 async def test_bad_input_is_a_problem_that_says_what(site):
     # given a member with a read-write token
     await log_in(site, MEMBER)
     token = await make_token(site, "rw", "read-write")
-    # then stars out of range, a field too many, and a body that is not JSON are 4xx problems naming the value
-    for body in ({"stars": 7}, {"stars": 4.25}, {"stars": 4, "user_id": "someone-else"}):
+    # then stars out of range or not in halves, and a body that is not JSON, are 4xx problems naming the value
+    for body in ({"stars": 7}, {"stars": 4.25}, {"stars": None}, {}):
         invalid = await api(site, "PUT", "/me/ratings/movies/1", token, json=body)
         assert invalid.status_code == 422 and invalid.json()["errors"], invalid.text
     garbled = await api(site, "PUT", "/me/ratings/movies/1", token, content=b"{stars:", headers={
         "Content-Type": "application/json"})
-    assert garbled.status_code in (400, 422) and garbled.headers["content-type"].startswith(PROBLEM)
+    assert garbled.status_code == 400 and garbled.headers["content-type"].startswith(PROBLEM)
+    huge = await api(site, "PUT", "/me/ratings/movies/1", token, json={"stars": 4, "pad": "a" * 100_000})
+    assert huge.status_code == 413 and huge.json()["status"] == 413
     # and an unknown title, an id out of range, an address or a method the API does not have are problems too
     assert (await api(site, "PUT", "/me/ratings/movies/999", token, json={"stars": 4})).status_code == 404
     assert (await site.get("/api/v1/movies/99999999999999999999")).status_code == 404
+    assert (await api(site, "PUT", f"/me/ratings/movies/{2**53 + 1}", token, json={"stars": 4})).status_code == 404
     for method, path, status in (("GET", "/api/v1/nothing-here", 404), ("POST", "/api/v1/movies", 405)):
         answer = await site.request(method, path)
         assert answer.status_code == status and answer.json()["status"] == status
@@ -199,11 +216,3 @@ async def test_ending_sessions_ends_tokens_and_a_limit_answers_429(web_services,
         page = await client.get("/me/account")
         await client.post("/me/sessions/end", data=form(page.text, "/me/sessions/end"))
         assert (await api(client, "GET", "/me/ratings", second)).status_code == 401
-
-
-async def test_the_schema_and_its_page_describe_only_the_api(site):
-    schema = (await site.get("/schema/openapi.json")).json()
-    assert schema["openapi"].startswith("3.1") and all(path.startswith("/api/v1/") for path in schema["paths"])
-    page = await site.get("/schema")
-    assert page.status_code == 200 and "/api/v1/me/ratings/movies/{movie_id}" in page.text
-    assert "<script" not in page.text and "https://" not in page.text  # nothing to fetch from elsewhere

@@ -7,8 +7,9 @@ token the server never signed; in the form field and in the header htmx sends. A
 visitor and as a logged-in member, each must be refused with 403 and change nothing.
 
 One route is exempt, by design: the one-click unsubscribe a mail client posts (RFC 8058), which no
-page of ours precedes; its signed link is its authority (attacked in test_mail_links.py). The test
-below pins the exempt list, so no other route can drop the check unnoticed.
+page of ours precedes; its signed link is its authority (attacked in test_mail_links.py). So are the
+API's writes, which never read a cookie (a personal token is their authority). The test below pins
+the exempt list, so no other route can drop the check unnoticed.
 
 Not claimed: for an anonymous visitor there is no session to bind a token to, so a *complete* pair
 from elsewhere is a valid double-submit. What makes that safe is that a cross-site page cannot put a
@@ -35,8 +36,14 @@ def test_the_routes_are_read_from_the_app():
     assert len(UNSAFE_ROUTES) >= 18
 
 
-def test_only_the_one_click_unsubscribe_goes_without_a_csrf_token():
-    assert CSRF_EXEMPT_ROUTES == [("POST", "/unsubscribe/{token:str}")]
+def test_only_the_one_click_unsubscribe_and_the_api_go_without_a_csrf_token():
+    # The API's routes take no cookie at all: they answer a personal token only, and a request with
+    # nothing but the session cookie is a 401 (tests/integration/test_api.py), so a forged request
+    # has nothing to ride on.
+    api = [route for route in CSRF_EXEMPT_ROUTES if route[1].startswith("/api/v1/me/")]
+    assert [route for route in CSRF_EXEMPT_ROUTES if route not in api] == [("POST", "/unsubscribe/{token:str}")]
+    assert sorted(api) == [(method, f"/api/v1/me/ratings/{kind}s/{{{kind}_id:int}}") for method in ("DELETE", "PUT")
+                           for kind in ("movie", "show")]
 
 
 CHECKED_ROUTES = [route for route in UNSAFE_ROUTES if route not in CSRF_EXEMPT_ROUTES]

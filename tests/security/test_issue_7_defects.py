@@ -136,7 +136,9 @@ async def test_an_id_out_of_range_in_any_route_is_not_found(target):
                 response = await target.request(method, url, data={"_csrf_token": token, "rating": "4",
                                                                     "command_id": str(uuid.uuid4())}
                                                 if method != "GET" else None)
-                if response.status_code != 404:
+                # the API's member routes check the token before anything else of the request (401);
+                # with a token, such an id is a 404 there too (tests/integration/test_api.py)
+                if response.status_code != (401 if path.startswith("/api/v1/me/") else 404):
                     wrong.append(f"{method} {url}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
 

@@ -30,7 +30,7 @@ IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", m
                                                        description="The change's id: sent again, it changes nothing")]
 Before = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Entries older than this position")]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-READ, WRITE = documented(401, 422, 429, 503), documented(401, 403, 404, 422, 429, 503)
+READ, WRITE = documented(401, 422, 429, 503), documented(401, 403, 404, 413, 422, 429, 503)
 
 
 class MemberApi(Controller):

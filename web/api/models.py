@@ -128,7 +128,9 @@ class Ratings(msgspec.Struct, frozen=True, kw_only=True):
     episodes: list[EpisodeRatingOut]
 
 
-class RatingIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RatingIn(msgspec.Struct, frozen=True, kw_only=True):
+    """Other fields are ignored, as a form's are (web/forms.py): only ``stars`` is read."""
+
     stars: Stars
 
 
