@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain import events as e
 from domain.accounts import Account, Stamp, _check_member
-from domain.errors import InvalidInput
+from domain.errors import N_, InvalidInput
 
 SCOPES = ("read", "read-write")
 MAX_TOKENS = 20  # live tokens a member may hold at once
@@ -16,11 +16,11 @@ def create_token(account: Account, stamp: Stamp, token_id: str, token_hash: str,
     """A new token for a verified member, within their allowance of live tokens."""
     _check_member(account)
     if scope not in SCOPES:
-        raise InvalidInput("Choose what the token may do: read, or read and write.")
+        raise InvalidInput(N_("Choose what the token may do: read, or read and write."))
     if token_id in account.api_tokens:
         return []
     if len(account.api_tokens) >= MAX_TOKENS:
-        raise InvalidInput(f"You have {MAX_TOKENS} tokens already: revoke one you no longer use first.")
+        raise InvalidInput(N_("You have %(count)s tokens already: revoke one you no longer use first."), count=MAX_TOKENS)
     return [e.ApiTokenCreated(**stamp.meta(0), user_id=account.user_id, token_id=token_id, token_hash=token_hash,
                               scope=scope, personal=personal)]
 
@@ -36,5 +36,5 @@ def revoke_token(account: Account, stamp: Stamp, token_id: str) -> list[e.Event]
 def check_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
-        raise InvalidInput(f"Give the token a name of 1 to {MAX_NAME} characters.")
+        raise InvalidInput(N_("Give the token a name of 1 to %(length)s characters."), length=MAX_NAME)
     return name

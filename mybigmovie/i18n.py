@@ -13,7 +13,7 @@ import contextlib
 import enum
 import io
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Iterator
@@ -129,6 +129,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as meant in ``context`` (one English word, two meanings)."""
+    return translations(current()).pgettext(context, message)
+
+
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
     return message
 
@@ -165,9 +170,10 @@ def stars(rating: float) -> str:
     return ngettext("%(stars)s star", "%(stars)s stars", plural_n(rating)) % {"stars": decimal(rating)}
 
 
-def day_and_time(when: datetime) -> str:
-    """"2 Dec 18:04" / "2 déc. 18:04"."""
-    return dates.format_datetime(when, "d MMM HH:mm", locale=current())
+def day_and_time(when: datetime, year: bool = False) -> str:
+    """"2 Dec 18:04" / "2 déc. 18:04" (with ``year``: "2 Dec 2025 18:04"), in the time zone it carries."""
+    return dates.format_datetime(when, "d MMM y HH:mm" if year else "d MMM HH:mm", tzinfo=when.tzinfo or timezone.utc,
+                                 locale=current())
 
 
 def day(when: date | datetime, format: str = "medium") -> str:
@@ -183,4 +189,5 @@ def install(env) -> None:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(current_locale=current, stars_words=stars, plural_n=plural_n)
-    env.filters.update(number=number, decimal=decimal, fixed=fixed, day_and_time=day_and_time, day=day)
+    from mybigmovie.genres import genre  # genres.py marks its names with this module's N_
+    env.filters.update(number=number, decimal=decimal, fixed=fixed, day_and_time=day_and_time, day=day, genre=genre)

@@ -16,6 +16,9 @@ from typing import Callable, Hashable
 
 import numpy as np
 
+from mybigmovie import i18n
+from mybigmovie.i18n import gettext as _
+
 from recommender import ranking
 from recommender.artifact import ModelHolder
 from recommender.foldin import UserState, fold_in
@@ -93,15 +96,21 @@ class Recommender:
         model, training = self.model(), self._training()
         if training is not None:
             done, total = training
-            meanwhile = "your lists use the current model meanwhile" if model else "lists are ordered by popularity meanwhile"
-            return ModelStatus("training", f"Retraining the recommender… step {done} of {total}; {meanwhile}.")
+            return ModelStatus("training", (_("Retraining the recommender… step %(done)s of %(total)s; your lists "
+                                              "use the current model meanwhile.") if model else
+                                            _("Retraining the recommender… step %(done)s of %(total)s; lists are "
+                                              "ordered by popularity meanwhile.")) % {"done": done, "total": total})
         if model is None:
-            return ModelStatus("none", "No recommender model is trained yet, so lists are ordered by how well "
-                                       "liked each title is.")
-        if "status" not in model._cache:  # once per model: counting its ratings is a pass over every title
-            model._cache["status"] = ModelStatus("ready", f"Lists are ordered for you by a model trained on "
-                                                          f"{int(model.item_counts.sum()):,} ratings{_when(model.version)}.")
-        return model._cache["status"]
+            return ModelStatus("none", _("No recommender model is trained yet, so lists are ordered by how well "
+                                         "liked each title is."))
+        if "ratings" not in model._cache:  # once per model: counting its ratings is a pass over every title
+            model._cache["ratings"] = int(model.item_counts.sum())
+        trained, count = trained_at(model.version), i18n.number(model._cache["ratings"])
+        if trained is None:
+            return ModelStatus("ready", _("Lists are ordered for you by a model trained on %(count)s ratings.")
+                               % {"count": count})
+        return ModelStatus("ready", _("Lists are ordered for you by a model trained on %(count)s ratings on %(day)s.")
+                           % {"count": count, "day": i18n.day(trained, "d MMM y")})
 
     def _training(self) -> tuple[int, int] | None:
         try:
@@ -289,7 +298,3 @@ def trained_at(version: str) -> datetime | None:
         return None
 
 
-def _when(version: str) -> str:
-    """ " on 25 Nov 2026" from a model version ("" if not a date)."""
-    trained = trained_at(version)
-    return f" on {trained.day} {trained:%b %Y}" if trained else ""

@@ -21,6 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from domain.errors import DomainError
 from mybigmovie.passwords import Overloaded
 from web.deps import LoginRequired
+from mybigmovie.i18n import N_, gettext as _
 from web import locale
 from web.forms import safe_next
 from web.rendering import VARY, request_path, wants_fragment
@@ -33,22 +34,22 @@ log = logging.getLogger(__name__)
 MAX_ID = 2**53
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
-TITLES = {400: "That request did not make sense", 403: "Not allowed", 404: "Page not found",
-          405: "Not allowed", 413: "That is too much to send", 422: "Please check what you entered",
-          429: "Slow down a little", 500: "Something went wrong", 503: "Busy right now"}
-MESSAGES = {400: "Some of the values in the address or the form are not valid.",
-            403: "This form has expired or did not come from this site. Reload the page and try again.",
-            404: "There is nothing at this address. It may have moved, or the link may be mistyped.",
-            405: "This address does not accept that kind of request.",
-            413: "What you sent is far longer than any form on this site needs. Please send less.",
-            500: "Sorry, something broke on our side. It has been logged; please try again in a moment.",
-            503: "The site is very busy right now. Please try again in a few seconds."}
+TITLES = {400: N_("That request did not make sense"), 403: N_("Not allowed"), 404: N_("Page not found"),
+          405: N_("Not allowed"), 413: N_("That is too much to send"), 422: N_("Please check what you entered"),
+          429: N_("Slow down a little"), 500: N_("Something went wrong"), 503: N_("Busy right now")}
+MESSAGES = {400: N_("Some of the values in the address or the form are not valid."),
+            403: N_("This form has expired or did not come from this site. Reload the page and try again."),
+            404: N_("There is nothing at this address. It may have moved, or the link may be mistyped."),
+            405: N_("This address does not accept that kind of request."),
+            413: N_("What you sent is far longer than any form on this site needs. Please send less."),
+            500: N_("Sorry, something broke on our side. It has been logged; please try again in a moment."),
+            503: N_("The site is very busy right now. Please try again in a few seconds.")}
 
 
 def _error(request: Request, status_code: int, message: str | None = None) -> Template:
     locale.begin(request)  # a request refused before its handler (no route, CSRF) has not begun one
-    context = {"code": status_code, "heading": TITLES.get(status_code, "Something went wrong"),
-               "message": message or MESSAGES.get(status_code, MESSAGES[500]), "member": None}
+    context = {"code": status_code, "heading": _(TITLES.get(status_code, TITLES[500])),
+               "message": _(message or MESSAGES.get(status_code, MESSAGES[500])), "member": None}
     if wants_fragment(request):  # say it in the page's message area, whatever the request targeted
         return HTMXTemplate(template_name="partials/flash.html", context=context, status_code=status_code,
                             re_target="#flash", re_swap="innerHTML", headers=VARY)
@@ -101,9 +102,11 @@ def unavailable(request: Request, exc: Exception) -> Response:
     that finds it back is served as usual."""
     log.warning("a dependency is unavailable on %s %s: %s: %s", request.method, request.url.path,
                 type(exc).__name__, str(exc)[:300])
-    sent = " What you just sent may not have been saved: sending it again is safe." if request.method != "GET" else ""
-    response = _error(request, 503, f"Part of the site is not answering right now. Please try again in a few "
-                                    f"seconds.{sent}")
+    locale.begin(request)
+    response = _error(request, 503, _("Part of the site is not answering right now. Please try again in a few "
+                                      "seconds.") if request.method == "GET" else
+                      _("Part of the site is not answering right now. Please try again in a few seconds. What you "
+                        "just sent may not have been saved: sending it again is safe."))
     response.headers["Retry-After"] = "5"
     return response
 

@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.params import QueryParameter
 
 from domain.accounts import normalize_email
-from domain.errors import InvalidInput
+from domain.errors import N_, InvalidInput
 from email_validator import EmailNotValidError, validate_email
 
 F = TypeVar("F", bound="Form")
@@ -31,7 +31,7 @@ Hide = Annotated[str, QueryParameter(pattern=r"^(rated)?$")]  # "rated": a membe
 
 
 class Form(msgspec.Struct, kw_only=True):
-    PROBLEM: ClassVar[str] = "The form was not filled in correctly; please try again."
+    PROBLEM: ClassVar[str] = N_("The form was not filled in correctly; please try again.")
     next: Next = ""
 
 
@@ -43,7 +43,7 @@ class CommandForm(Form, kw_only=True):
 
 
 class RatingForm(CommandForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Choose a rating from 0.5 to 5 stars."
+    PROBLEM: ClassVar[str] = N_("Choose a rating from 0.5 to 5 stars.")
     rating: float
 
 
@@ -52,27 +52,27 @@ class MarkForm(CommandForm, kw_only=True):
 
 
 class SignUpForm(CommandForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please fill in your name, e-mail address and password."
+    PROBLEM: ClassVar[str] = N_("Please fill in your name, e-mail address and password.")
     display_name: Short
     email: Short
     password: Secret
 
 
 class LoginForm(Form, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please enter your e-mail address and password."
+    PROBLEM: ClassVar[str] = N_("Please enter your e-mail address and password.")
     email: Short
     password: Secret
 
 
 class EmailForm(Form, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please enter your e-mail address."
+    PROBLEM: ClassVar[str] = N_("Please enter your e-mail address.")
     email: Short
 
 
 class LinkForm(CommandForm, kw_only=True):
     """The POST behind an e-mailed link: the token it carried."""
 
-    PROBLEM: ClassVar[str] = "This link is not valid. Ask for a new one."
+    PROBLEM: ClassVar[str] = N_("This link is not valid. Ask for a new one.")
     token: Token
 
 
@@ -80,37 +80,37 @@ class MailLinkForm(Form, kw_only=True):
     """The POST behind a pick's link in the picks e-mail: the token it carried (its command id is
     derived from the token, so the same link posted twice records once)."""
 
-    PROBLEM: ClassVar[str] = "This link is not valid. Open it from the e-mail again."
+    PROBLEM: ClassVar[str] = N_("This link is not valid. Open it from the e-mail again.")
     token: Token
 
 
 class EmailPreferencesForm(CommandForm, kw_only=True):
     """Two checkboxes: an unticked one is not sent at all, so a missing field means "off"."""
 
-    PROBLEM: ClassVar[str] = "Please tick or untick the boxes and save again."
+    PROBLEM: ClassVar[str] = N_("Please tick or untick the boxes and save again.")
     weekly: bool = False
     shows: bool = False
 
 
 class NewPasswordForm(LinkForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please choose a new password."
+    PROBLEM: ClassVar[str] = N_("Please choose a new password.")
     password: Secret
 
 
 class ChangePasswordForm(CommandForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please enter your current password and a new one."
+    PROBLEM: ClassVar[str] = N_("Please enter your current password and a new one.")
     current_password: Secret
     password: Secret
 
 
 class ChangeEmailForm(Form, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please enter the new address and your password."
+    PROBLEM: ClassVar[str] = N_("Please enter the new address and your password.")
     email: Short
     current_password: Secret
 
 
 class DeleteAccountForm(CommandForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Please enter your password, choose what happens to your ratings and tick the box."
+    PROBLEM: ClassVar[str] = N_("Please enter your password, choose what happens to your ratings and tick the box.")
     current_password: Secret
     ratings: Literal["keep", "remove"]
     confirm: bool = False
@@ -123,7 +123,7 @@ class DeleteAccountForm(CommandForm, kw_only=True):
 class QueueForm(Form, kw_only=True):
     """An operator's action on one of the workers' queues."""
 
-    PROBLEM: ClassVar[str] = "Choose a queue."
+    PROBLEM: ClassVar[str] = N_("Choose a queue.")
     queue: Short
 
 
@@ -151,7 +151,7 @@ def checked_email(text: str) -> str:
         found = validate_email(text.strip(), check_deliverability=False, allow_quoted_local=False,
                                allow_domain_literal=False, allow_display_name=False)
     except EmailNotValidError:
-        raise InvalidInput("Please enter a valid e-mail address (like name@example.org).") from None
+        raise InvalidInput(N_("Please enter a valid e-mail address (like name@example.org).")) from None
     return normalize_email(found.normalized)
 
 

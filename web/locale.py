@@ -11,6 +11,8 @@ them to other devices and into their e-mails.
 """
 from __future__ import annotations
 
+import uuid
+
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import Cookie, MutableScopeHeaders
 
@@ -18,7 +20,7 @@ from commands.messages import ChooseLanguage
 from mybigmovie import i18n
 from mybigmovie.i18n import Language
 from web.deps import MemberDep, ServicesDep, send
-from web.forms import CommandForm, parse_form, safe_next
+from web.forms import Form, parse_form, safe_next
 from web.rendering import reload_at
 from web.security import SESSION_SEEN, cookie_name
 
@@ -53,7 +55,7 @@ async def content_language(message, scope) -> None:
         MutableScopeHeaders.from_message(message).add("Content-Language", i18n.current().value)
 
 
-class LanguageForm(CommandForm, kw_only=True):
+class LanguageForm(Form, kw_only=True):
     PROBLEM = i18n.N_("Choose English or French.")
     lang: Language
 
@@ -65,7 +67,8 @@ class LanguageController(Controller):
         form = await parse_form(request, LanguageForm)  # InvalidInput (a 422 page) for anything else
         if member is not None:
             request.session[SESSION_SEEN] = await send(request, services, ChooseLanguage(
-                command_id=str(form.command_id), user_id=member.user_id, language=form.lang.value))
+                # a new id each time: choosing the same language again records nothing anyway
+                command_id=str(uuid.uuid4()), user_id=member.user_id, language=form.lang.value))
         response = reload_at(request, safe_next(form.next))
         response.set_cookie(language_cookie(request, form.lang))
         return response

@@ -6,6 +6,7 @@ from litestar import Request
 from litestar.response import Template
 
 from domain.errors import DomainError
+from mybigmovie.i18n import N_, gettext as _, ngettext
 from web.rendering import page
 from mybigmovie.tokens import LinkTokens
 
@@ -16,14 +17,18 @@ def client(request: Request) -> str:
 
 def too_many(wait: int) -> str:
     minutes = -(-wait // 60)
-    return (f"Too many attempts. For your safety, please wait {minutes} minute{'s' if minutes != 1 else ''} "
-            f"and try again.")
+    return ngettext("Too many attempts. For your safety, please wait %(minutes)s minute and try again.",
+                    "Too many attempts. For your safety, please wait %(minutes)s minutes and try again.",
+                    minutes) % {"minutes": minutes}
 
 
 def notice(request: Request, heading: str, *paragraphs: str, status_code: int = 200, background=None,
            action: tuple[str, str] | None = None) -> Template:
-    response = page(request, "pages/notice.html", status_code=status_code, member=None, heading=heading,
-                    paragraphs=paragraphs, action=action)
+    """A page that says what happened; its words (English source text, or already translated) are
+    shown in the request's language."""
+    response = page(request, "pages/notice.html", status_code=status_code, member=None, heading=_(heading),
+                    paragraphs=[_(paragraph) for paragraph in paragraphs],
+                    action=(_(action[0]), action[1]) if action else None)
     response.background = background
     return response
 
@@ -41,9 +46,10 @@ def link_page(request: Request, tokens: LinkTokens, purpose: str, token: str, he
     except DomainError as problem:
         again = {"verify": "/account/verify/resend", "reset": "/password/forgot"}.get(purpose, "/me/account")
         return bad_link(request, str(problem), again)
-    return page(request, "pages/confirm_link.html", member=None, heading=heading, explanation=explanation,
-                action=action, button=button, token=token, ask_password=ask_password, error=None)
+    return page(request, "pages/confirm_link.html", member=None, heading=_(heading), explanation=_(explanation),
+                action=action, button=_(button), token=token, ask_password=ask_password, error=None)
 
 
 def bad_link(request: Request, problem: str, again: str) -> Template:
-    return notice(request, "This link does not work", problem, status_code=400, action=("Get a new link", again))
+    return notice(request, N_("This link does not work"), problem, status_code=400,
+                  action=(N_("Get a new link"), again))

@@ -121,8 +121,8 @@ async def test_a_long_show_renders_no_episode_form_until_a_season_is_opened(show
     await post_form(show_site, "/shows/4242/seasons/2", "/shows/4242/seasons/2/ratings", {"e3": "4", "e4": "2.5"})
     # when she opens its page
     page = (await show_site.get("/shows/4242")).text
-    # then no episode has a form (the show's own widget, log-out and search are the page's forms)
-    assert page.count("<form") == 5 and "/episodes/" not in page and "<select" not in page
+    # then no episode has a form (the show's own widget, log-out, search and the language switch are the page's forms)
+    assert page.count("<form") == 6 and "/episodes/" not in page and "<select" not in page
     assert page.count('<details class="season"') == 8 and "Chapter" not in page
     assert re.search(r'Season 2 <span class="hint">10 episodes<span id="season-2-mine"> · you rated 2</span>', page)
     # and a season holds one form for its ten episodes, with her ratings in it
@@ -545,7 +545,7 @@ async def test_a_shows_page_lists_similar_shows_and_what_the_member_rated_that_e
 async def test_without_a_model_a_shows_page_offers_no_similar_shows_and_explains_by_genre(show_site):
     await join(show_site, "ann@example.org")
     page = (await show_site.get(f"/shows/{BREAKING_BAD}")).text
-    assert "Similar shows" not in page and page.count("<form") == 5 and "Why it is in your list" not in page
+    assert "Similar shows" not in page and page.count("<form") == 6 and "Why it is in your list" not in page
     # her liked shows sharing most genres with it say why it is in her list, as a movie's page does
     await post_form(show_site, f"/shows/{SOPRANOS}", f"/shows/{SOPRANOS}/rating", {"rating": "4.5"})
     await post_form(show_site, f"/shows/{FRIENDS}", f"/shows/{FRIENDS}/rating", {"rating": "5"})

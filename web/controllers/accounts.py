@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from commands.messages import ResetPassword, SignUp, VerifyEmail
 from domain.accounts import new_user_id
 from domain.errors import DomainError, EmailTaken
+from mybigmovie.i18n import N_, gettext as _
 from web.deps import (MailDep, MemberDep, ReadsDep, ServicesDep, ThrottleDep, TokensDep, authenticate, send)
 from web.forms import EmailForm, LinkForm, LoginForm, NewPasswordForm, SignUpForm, checked_email, parse_form, safe_next
 from web.notices import bad_link, client, link_page, notice, retry_after, too_many
@@ -32,18 +33,19 @@ from web.throttle import Throttle
 from projections.views import Credentials
 
 SIGN_UP_FLOOR = 0.25  # seconds: above a sign-up's own cost (one argon2 hash, ~50-100 ms here)
-WRONG = "That e-mail address and password do not match an account. Please try again."
-NOTICES = {"reset": "Your password was changed and every session ended. Log in with your new password.",
-           "verified": "Your address is confirmed. Log in to start rating.",
-           "ended": "You were logged out everywhere.",
-           "deleted": "Your account is deleted. Thank you for rating with us."}
+WRONG = N_("That e-mail address and password do not match an account. Please try again.")
+NOTICES = {"reset": N_("Your password was changed and every session ended. Log in with your new password."),
+           "verified": N_("Your address is confirmed. Log in to start rating."),
+           "ended": N_("You were logged out everywhere."),
+           "deleted": N_("Your account is deleted. Thank you for rating with us.")}
 
 
 def inbox(request: Request, email: str, background=None) -> Template:
     """The one answer to "send me a link", whether or not the address has an account."""
-    return notice(request, "Check your inbox",
-                  f"If {email} can receive a link from us, one is on its way. It may take a minute; look in the "
-                  f"spam folder too.", "Nothing arrived? You can ask again in a few minutes.", background=background)
+    return notice(request, N_("Check your inbox"),
+                  _("If %(email)s can receive a link from us, one is on its way. It may take a minute; look in the "
+                    "spam folder too.") % {"email": email}, N_("Nothing arrived? You can ask again in a few minutes."),
+                  background=background)
 
 
 async def _throttled(throttle: Throttle, request: Request, action: str, email: str) -> int:
@@ -84,8 +86,8 @@ class AccountsController(Controller):
 
     @get("/account/verify", name="verify")
     async def verify_form(self, request: Request, tokens: TokensDep, token: FromQuery[str] = "") -> Template:
-        return link_page(request, tokens, "verify", token, "Confirm your e-mail address",
-                          "One click and your account is ready.", "/account/verify", "Confirm my address")
+        return link_page(request, tokens, "verify", token, N_("Confirm your e-mail address"),
+                          N_("One click and your account is ready."), "/account/verify", N_("Confirm my address"))
 
     @post("/account/verify")
     async def verify(self, request: Request, services: ServicesDep, tokens: TokensDep) -> Template | Redirect:
@@ -111,7 +113,7 @@ class AccountsController(Controller):
     async def login_form(self, request: Request, member: MemberDep, next: FromQuery[str] = "",
                          notice: FromQuery[str] = "") -> Template:
         return page(request, "pages/login.html", member=member, next=safe_next(next), email="", error=None,
-                    notice=NOTICES.get(notice))
+                    notice=_(NOTICES[notice]) if notice in NOTICES else None)
 
     @post("/login")
     async def login(self, request: Request, services: ServicesDep, reads: ReadsDep, mail: MailDep,
@@ -130,10 +132,10 @@ class AccountsController(Controller):
             return retry_after(again(429, too_many(wait)), wait)
         found = await authenticate(reads, services, email, form.password)
         if found is None:
-            return again(401, WRONG)
+            return again(401, _(WRONG))
         await throttle.succeeded("login", account=email, client=client(request))
         if not found.verified:  # only someone who knows the password learns this
-            response = again(403, "Please confirm your e-mail address first: we have just sent you a new link.")
+            response = again(403, _("Please confirm your e-mail address first: we have just sent you a new link."))
             if not await _throttled(throttle, request, "verification-send", email):
                 response.background = BackgroundTask(mail.send, mail.verify(
                     found.email, found.display_name, found.user_id, found.email_version))
@@ -159,9 +161,9 @@ class AccountsController(Controller):
 
     @get("/password/reset", name="reset_password")
     async def reset_form(self, request: Request, tokens: TokensDep, token: FromQuery[str] = "") -> Template:
-        return link_page(request, tokens, "reset", token, "Choose a new password",
-                          "Every session logged in to your account ends when you save it.", "/password/reset",
-                          "Save my new password", ask_password=True)
+        return link_page(request, tokens, "reset", token, N_("Choose a new password"),
+                          N_("Every session logged in to your account ends when you save it."), "/password/reset",
+                          N_("Save my new password"), ask_password=True)
 
     @post("/password/reset")
     async def reset(self, request: Request, services: ServicesDep, reads: ReadsDep, tokens: TokensDep,
@@ -192,7 +194,8 @@ class AskForLink:
 
     def page(self, request: Request, error: str | None = None, email: str = "") -> Template:
         return page(request, "pages/email_form.html", status_code=422 if error else 200, member=None,
-                    heading=self.heading, action=self.action, explanation=self.explanation, button="Send the link",
+                    heading=_(self.heading), action=self.action, explanation=_(self.explanation),
+                    button=_("Send the link"),
                     error=error, email=email)
 
     async def send(self, request: Request, reads: ReadSide, mail: AccountMail, throttle: Throttle,
@@ -200,7 +203,7 @@ class AskForLink:
         try:
             email = checked_email((await parse_form(request, EmailForm)).email)
         except DomainError:
-            return self.page(request, "Please enter a valid e-mail address.")
+            return self.page(request, _("Please enter a valid e-mail address."))
         found = await reads.credentials(email)
         # The same work before the answer whether or not the address has an account, so its time
         # does not tell: the attempt is counted for any address (which also bounds how many
@@ -216,7 +219,8 @@ async def _send_if_any(mail: AccountMail, message_for: Callable[[Credentials], E
         await mail.send(message)
 
 
-RESEND = AskForLink("Send the confirmation link again", "/account/verify/resend",
-                    "Give the address you signed up with; we send it a new link.", "verification-send")
-FORGOT = AskForLink("Forgot your password?", "/password/forgot",
-                    "Give your account's address; we send it a link to choose a new password.", "password-reset-send")
+RESEND = AskForLink(N_("Send the confirmation link again"), "/account/verify/resend",
+                    N_("Give the address you signed up with; we send it a new link."), "verification-send")
+FORGOT = AskForLink(N_("Forgot your password?"), "/password/forgot",
+                    N_("Give your account's address; we send it a link to choose a new password."),
+                    "password-reset-send")

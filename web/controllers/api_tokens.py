@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from commands.messages import CreateApiToken, RevokeApiToken
 from domain.errors import DomainError
+from mybigmovie.i18n import N_, gettext as _
 from web.api.tokens import new_token
 from web.controllers.me import _me_page
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, send
@@ -25,7 +26,7 @@ TokenId = Annotated[str, PathParameter(min_length=1, max_length=32)]  # an id no
 
 
 class ApiTokenForm(CommandForm, kw_only=True):
-    PROBLEM: ClassVar[str] = "Give the token a name and choose what it may do."
+    PROBLEM: ClassVar[str] = N_("Give the token a name and choose what it may do.")
     name: Short
     scope: Literal["read", "read-write"]
 
@@ -46,7 +47,7 @@ class ApiTokensController(Controller):
         except DomainError as problem:
             return await _me_page(request, reads, recommender, member, token_error=str(problem))
         if not any(t.token_id == token_id for t in await reads.api_tokens(member.user_id)):
-            return await _me_page(request, reads, recommender, member, token_error=(
+            return await _me_page(request, reads, recommender, member, token_error=_(
                 "This form was sent twice: the token was shown the first time. If you did not copy it, "
                 "revoke it and make another."))
         return await _me_page(request, reads, recommender, member, new_token=token)

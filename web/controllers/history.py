@@ -20,7 +20,9 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 
+from mybigmovie import i18n
 from mybigmovie.email_picks import stars
+from mybigmovie.i18n import N_, gettext as _, ngettext, pgettext
 from projections.history import RESET, SHOWS, WEEKLY, WELCOME, HistoryEntry, HistoryKind
 from projections.views import Show, Title
 from web.deps import MemberDep, ReadsDep, ServicesDep, require
@@ -30,8 +32,8 @@ from web.rendering import page
 
 PAGE_SIZE = 25
 Position = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
-KIND_LABELS = {HistoryKind.RATINGS: "Ratings", HistoryKind.LISTS: "Put aside", HistoryKind.ACCOUNT: "Account",
-               HistoryKind.EMAILS: "E-mails"}
+KIND_LABELS = {HistoryKind.RATINGS: N_("Ratings"), HistoryKind.LISTS: N_("Put aside"),
+               HistoryKind.ACCOUNT: N_("Account"), HistoryKind.EMAILS: N_("E-mails")}
 
 
 class HistoryController(Controller):
@@ -46,8 +48,8 @@ class HistoryController(Controller):
         now = datetime.now(timezone.utc)
         return page(request, "pages/history.html", member=member, kind=kind,
                     lines=[describe(entry, movies, shows, now) for entry in found.entries],
-                    kinds=[(None, "Everything", history_url(None))] + [(k, label, history_url(k))
-                                                                       for k, label in KIND_LABELS.items()],
+                    kinds=[(None, _("Everything"), history_url(None))] + [(k, _(label), history_url(k))
+                                                                          for k, label in KIND_LABELS.items()],
                     newer=history_url(kind, after=found.first) if found.newer else None,
                     older=history_url(kind, before=found.last) if found.older else None,
                     newest=history_url(kind) if found.newer else None)
@@ -81,7 +83,7 @@ def history_url(kind: HistoryKind | None, before: int | None = None, after: int 
 class Line:
     """One entry as the page shows it: "<when> — <lead> <title> <tail>" (the title a link when known)."""
 
-    when: str  # "2 Dec 18:04" (the year too when it is not this one), UTC
+    when: str  # "2 Dec 18:04" / "2 déc. 18:04" (the year too when it is not this one), UTC
     iso: str  # for <time datetime>
     lead: str
     title: str = ""
@@ -91,40 +93,48 @@ class Line:
 
 def describe(entry: HistoryEntry, movies: dict[int, Title], shows: dict[int, Show], now: datetime) -> Line:
     at = entry.at.astimezone(timezone.utc)
-    when = f"{at.day} {at:%b} {at:%H:%M}" if at.year == now.year else f"{at.day} {at:%b} {at.year} {at:%H:%M}"
+    when = i18n.day_and_time(at) if at.year == now.year else i18n.day_and_time(at, year=True)
     line = lambda lead, tail="", **title: Line(when, at.isoformat(), lead, tail=tail, **title)  # noqa: E731
     title = _title(entry, movies, shows)
     episode = _episode(entry, shows)
     match entry.type:
         case "movie-rated/1" | "movie-rating-changed/1" | "show-rated/1" | "episode-rated/1":
             previous = entry.previous
-            changed = f", changed from {stars(previous)}" if previous is not None and previous != entry.rating else ""
-            return line("rated", _joined(episode, f"{stars(entry.rating or 0)}{changed}"), **title)
+            rating = stars(entry.rating or 0)
+            tail = (_("%(rating)s, changed from %(previous)s") % {"rating": rating, "previous": stars(previous)}
+                    if previous is not None and previous != entry.rating else rating)
+            return line(pgettext("history", "rated"), _joined(episode, tail), **title)
         case "movie-rating-removed/1" | "show-rating-removed/1" | "episode-rating-removed/1":
-            was = f"(it was {stars(entry.previous)})" if entry.previous is not None else ""
-            return line("removed your rating of", _joined(episode, was), **title)
+            was = _("(it was %(rating)s)") % {"rating": stars(entry.previous)} if entry.previous is not None else ""
+            return line(_("removed your rating of"), _joined(episode, was), **title)
         case "marked-not-seen/1" | "show-marked-not-seen/1":
-            return line("marked", "as not seen", **title)
+            return line(_("marked"), _("as not seen"), **title)
         case "not-seen-unmarked/1" | "show-not-seen-unmarked/1":
-            return line("took", "off your “not seen” list", **title)
+            return line(_("took"), _("off your “not seen” list"), **title)
         case "marked-not-interested/1" | "show-marked-not-interested/1":
-            return line("marked", "as not interested", **title)
+            return line(_("marked"), _("as not interested"), **title)
         case "not-interested-unmarked/1" | "show-not-interested-unmarked/1":
-            return line("said you are interested in", "again", **title)
+            return line(_("said you are interested in"), _("again"), **title)
         case "picks-emailed/1":
-            named = "the welcome e-mail" if entry.flags & WELCOME else "the weekly e-mail"
-            return line(f"we e-mailed you {entry.number} pick{'s' if entry.number != 1 else ''}: {named}")
+            return line((ngettext("we e-mailed you %(count)s pick: the welcome e-mail",
+                                  "we e-mailed you %(count)s picks: the welcome e-mail", entry.number)
+                         if entry.flags & WELCOME else
+                         ngettext("we e-mailed you %(count)s pick: the weekly e-mail",
+                                  "we e-mailed you %(count)s picks: the weekly e-mail", entry.number))
+                        % {"count": entry.number})
         case "email-preferences-changed/1":
-            return line(f"set your e-mail choices: the weekly picks {_on(entry.flags & WEEKLY)}, "
-                        f"TV shows in them {_on(entry.flags & SHOWS)}")
+            return line(_("set your e-mail choices: the weekly picks %(weekly)s, TV shows in them %(shows)s")
+                        % {"weekly": _on(entry.flags & WEEKLY), "shows": _on(entry.flags & SHOWS)})
         case "password-changed/1":
-            return line("reset your password from an e-mailed link" if entry.flags & RESET else "changed your password")
-    return line(_ACCOUNT.get(entry.type, "did something we cannot describe yet"))
+            return line(_("reset your password from an e-mailed link") if entry.flags & RESET
+                        else _("changed your password"))
+    return line(_(_ACCOUNT.get(entry.type, N_("did something we cannot describe yet"))))
 
 
-_ACCOUNT = {"user-signed-up/2": "signed up", "email-verified/1": "confirmed your e-mail address",
-            "email-changed/1": "changed your e-mail address", "sessions-ended/1": "logged out everywhere",
-            "operator-role-granted/1": "got the operator role", "operator-role-revoked/1": "lost the operator role"}
+_ACCOUNT = {"user-signed-up/2": N_("signed up"), "email-verified/1": N_("confirmed your e-mail address"),
+            "email-changed/1": N_("changed your e-mail address"), "sessions-ended/1": N_("logged out everywhere"),
+            "operator-role-granted/1": N_("got the operator role"),
+            "operator-role-revoked/1": N_("lost the operator role")}
 
 
 def _title(entry: HistoryEntry, movies: dict[int, Title], shows: dict[int, Show]) -> dict:
@@ -132,7 +142,8 @@ def _title(entry: HistoryEntry, movies: dict[int, Title], shows: dict[int, Show]
         return {}
     found = (movies if entry.subject == "movie" else shows).get(entry.number)
     if found is None:  # no longer listed: said by number, with no link to a page that is not there
-        return {"title": f"{entry.subject} #{entry.number}"}
+        return {"title": (_("movie #%(number)s") if entry.subject == "movie" else _("show #%(number)s"))
+                % {"number": entry.number}}
     return {"title": found.title, "href": f"/{entry.subject}s/{entry.number}"}
 
 
@@ -141,7 +152,8 @@ def _episode(entry: HistoryEntry, shows: dict[int, Show]) -> str:
         return ""
     season, number, show = entry.season, entry.episode, shows.get(entry.number)
     name = next((ep.title for ep in (show.seasons.get(season, ()) if show else ()) if ep.number == number), None)
-    return f"S{season} E{number}" + (f" “{name}”" if name and name != f"Episode {number}" else "")
+    code = _("S%(season)s E%(episode)s") % {"season": season, "episode": number}
+    return code + (f" “{name}”" if name and name != f"Episode {number}" else "")
 
 
 def _joined(*parts: str) -> str:
@@ -149,4 +161,4 @@ def _joined(*parts: str) -> str:
 
 
 def _on(value) -> str:
-    return "on" if value else "off"
+    return _("on") if value else _("off")

@@ -17,6 +17,7 @@ from litestar.params import FromQuery, PathParameter
 from litestar.response import Template
 
 from commands.messages import ChangeEmailPreferences, MarkNotInterested, MarkShowNotInterested
+from mybigmovie.i18n import N_
 from domain.errors import DomainError, InvalidInput, InvalidLink, UnknownUser
 from mybigmovie.mail_links import NOT_INTERESTED, SEEN, MailLinks, PickLink
 from projections.read_side import ReadSide
@@ -29,7 +30,7 @@ from web.security import SESSION_SEEN
 
 ONE_CLICK = "One-Click"  # the body's List-Unsubscribe value (RFC 8058 3.2)
 LinkToken = Annotated[str, PathParameter(max_length=1000)]  # longer is no token of ours (a 400, never read)
-BAD = "This link is not valid, or it has expired. Links in our e-mails work for a while only (30 days for a pick)."
+BAD = N_("This link is not valid, or it has expired. Links in our e-mails work for a while only (30 days for a pick).")
 
 
 class MailLinksController(Controller):
@@ -47,8 +48,8 @@ class MailLinksController(Controller):
         the decision records nothing when the weekly e-mail is off already."""
         form = await request.form()  # the body first: one over 64 KiB is refused (413) before anything
         if form.get("List-Unsubscribe") != ONE_CLICK:
-            return notice(request, "That request did not make sense",
-                          "Use the button on the page this link opens.", status_code=400)
+            return notice(request, N_("That request did not make sense"),
+                          N_("Use the button on the page this link opens."), status_code=400)
         try:
             user_id = links.read_unsubscribe(token)
             await send(request, services, ChangeEmailPreferences(command_id=str(uuid.uuid4()), user_id=user_id,
@@ -56,7 +57,7 @@ class MailLinksController(Controller):
         except InvalidLink:
             return _bad_link(request)
         except UnknownUser:  # deleted since: it gets no e-mail at all
-            return notice(request, "No more e-mail", "This account no longer exists; we send it nothing.")
+            return notice(request, N_("No more e-mail"), N_("This account no longer exists; we send it nothing."))
         return page(request, "pages/unsubscribe.html", member=None, neutral=True, token=token, done=True)
 
     @get("/picks/not-interested", name="pick_not_interested_page")
@@ -107,10 +108,10 @@ async def _read(reads: ReadSide, links: MailLinks, purpose: str, token: str) -> 
         raise InvalidLink(BAD) from None
     title = await (reads.movie(link.title_id) if link.kind == "movie" else reads.show(link.title_id))
     if title is None:
-        raise InvalidInput("That title is no longer in our catalog.")
+        raise InvalidInput(N_("That title is no longer in our catalog."))
     return link, title
 
 
 def _bad_link(request: Request, problem: str = BAD) -> Template:
-    return notice(request, "This link does not work", problem, status_code=400,
-                  action=("Go to the home page", "/"))
+    return notice(request, N_("This link does not work"), problem, status_code=400,
+                  action=(N_("Go to the home page"), "/"))

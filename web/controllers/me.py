@@ -18,13 +18,14 @@ from web.deps import (MailDep, MemberDep, ReadsDep, RecommenderDep, ServicesDep,
                       authenticate, require, send, submit)
 from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteAccountForm, EmailPreferencesForm,
                        LinkForm, checked_email, parse_form)
+from mybigmovie.i18n import N_, gettext as _
 from web.notices import bad_link, client, link_page, notice, too_many
 from web.rendering import page, reload_at, see_other, wants_fragment
 from web.security import end_session, start_member_session
 from projections.views import Member
 
-NOTICES = {"password": "Your password is changed. Every other session has ended.",
-           "email": "Your e-mail address is changed."}
+NOTICES = {"password": N_("Your password is changed. Every other session has ended."),
+           "email": N_("Your e-mail address is changed.")}
 
 
 class MeController(Controller):
@@ -51,7 +52,7 @@ class MeController(Controller):
 
     @get("/me/account", name="account")
     async def account(self, request: Request, member: MemberDep, notice: FromQuery[str] = "") -> Template:
-        return _account_page(request, require(member), notice=NOTICES.get(notice))
+        return _account_page(request, require(member), notice=_(NOTICES[notice]) if notice in NOTICES else None)
 
     @post("/me/password", name="change_password")
     async def change_password(self, request: Request, services: ServicesDep, reads: ReadsDep, member: MemberDep,
@@ -80,22 +81,22 @@ class MeController(Controller):
             new_address = checked_email(form.email)
             await _check_password(request, reads, services, throttle, member, form.current_password)
             if new_address == member.email:
-                raise InvalidInput("That is already your address.")
+                raise InvalidInput(N_("That is already your address."))
         except DomainError as problem:
             return _account_page(request, member, error=str(problem))
         task = None
         if not await throttle.attempt("verification-send", account=new_address, client=client(request)):
             task = BackgroundTask(mail.send, mail.change_email(new_address, member.display_name, member.user_id,
                                                                member.email_version))
-        return notice(request, "Check your inbox", f"We sent a link to {new_address}. Your address changes when "
-                      "you open it (within 24 hours); until then we keep writing to your current one.",
-                      background=task, action=("Back to your account", "/me/account"))
+        return notice(request, N_("Check your inbox"), _("We sent a link to %(address)s. Your address changes when "
+                      "you open it (within 24 hours); until then we keep writing to your current one.")
+                      % {"address": new_address}, background=task, action=(N_("Back to your account"), "/me/account"))
 
     @get("/account/email/confirm", name="confirm_email")
     async def confirm_email_form(self, request: Request, tokens: TokensDep, token: FromQuery[str] = "") -> Template:
-        return link_page(request, tokens, "change-email", token, "Confirm your new address",
-                          "Your account's e-mail address changes when you confirm.", "/account/email/confirm",
-                          "Use this address")
+        return link_page(request, tokens, "change-email", token, N_("Confirm your new address"),
+                          N_("Your account's e-mail address changes when you confirm."), "/account/email/confirm",
+                          N_("Use this address"))
 
     @post("/account/email/confirm")
     async def confirm_email(self, request: Request, services: ServicesDep, reads: ReadsDep, tokens: TokensDep,
@@ -107,7 +108,7 @@ class MeController(Controller):
             await send(request, services, ChangeEmail(command_id=str(form.command_id), user_id=str(link["u"]),
                                              new_email=str(link["e"]), email_version=int(link["v"])))
         except EmailTaken:
-            return bad_link(request, "That address is already used by another account.", "/me/account")
+            return bad_link(request, N_("That address is already used by another account."), "/me/account")
         except DomainError as problem:
             return bad_link(request, str(problem), "/me/account")
         response = see_other("/me/account?notice=email")
@@ -163,7 +164,7 @@ async def _check_password(request: Request, reads, services, throttle, member: M
     if wait := await throttle.attempt("login", account=member.email, client=client(request)):
         raise InvalidInput(too_many(wait))
     if await authenticate(reads, services, member.email, password) is None:
-        raise InvalidInput("That is not your current password.")
+        raise InvalidInput(N_("That is not your current password."))
     await throttle.succeeded("login", account=member.email, client=client(request))
 
 

@@ -9,6 +9,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
+from mybigmovie.i18n import gettext as _
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
 from web.deps import MemberDep, ReadsDep, RecommenderDep, ServicesDep, require, submit
@@ -72,7 +73,7 @@ async def _movie_page(request: Request, reads: ReadSide, recommender: Recommende
                       movie_id: int, error: str | None = None) -> Template:
     movie = await reads.movie(movie_id)
     if movie is None:
-        raise NotFoundException(f"There is no movie with id {movie_id}.")
+        raise NotFoundException(_("There is no movie with id %(id)s.") % {"id": movie_id})
     alike = await similar(reads, recommender, member, movie)
     return page(request, "pages/movie.html", status_code=422 if error else 200, member=member, movie=movie,
                 error=error, because=await because(reads, recommender, member, movie), similar=alike,
@@ -91,7 +92,7 @@ async def _act(request: Request, reads: ReadSide, recommender: Recommender, serv
         return see_other(back)
     movie = await reads.movie(movie_id)
     if movie is None:
-        raise NotFoundException(f"There is no movie with id {movie_id}.")
+        raise NotFoundException(_("There is no movie with id %(id)s.") % {"id": movie_id})
     return partial("partials/movie_actions.html", status_code=422 if error else 200,
                    trigger=None if error else "rated", movie=movie, error=error, back=back,
                    state=TitleState.of(await reads.member(member.user_id), movie_id))

@@ -18,7 +18,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from mybigmovie import queue_ops
+from mybigmovie import i18n, queue_ops
+from mybigmovie.i18n import N_, gettext as _, ngettext
 from mybigmovie.recommendations import trained_at
 from projections.views import Member
 from web.deps import MemberDep, ReadsDep, RecommenderDep, require
@@ -65,17 +66,19 @@ class OpsController(Controller):
                     for q in queues if q.dead}
             redis_error = None
         except redis.RedisError as problem:
-            queues, dead, redis_error = [], {}, f"Redis is not answering ({type(problem).__name__})."
+            queues, dead, redis_error = [], {}, _("Redis is not answering (%(error)s).") % {
+                "error": type(problem).__name__}
         now = datetime.now(timezone.utc)
         weeks = [due_week(now - timedelta(weeks=back)) for back in range(WEEKS_SHOWN)]
-        runs = [WeekRun(week, f"{week} (Monday {due:%d %b} 08:00 UTC)", await reads.mailing_counts(week))
-                for week, due in weeks]
-        runs.append(WeekRun("welcome", "Welcome e-mails (all time)", await reads.mailing_counts("welcome")))
+        runs = [WeekRun(week, _("%(week)s (Monday %(day)s 08:00 UTC)") % {"week": week, "day": i18n.day(due, "d MMM")},
+                        await reads.mailing_counts(week)) for week, due in weeks]
+        runs.append(WeekRun("welcome", _("Welcome e-mails (all time)"), await reads.mailing_counts("welcome")))
         model = recommender.model()
         trained = trained_at(model.version) if model is not None else None
         return page(request, "pages/ops.html", member=who, queues=queues, dead=dead, redis_error=redis_error, runs=runs,
                     status=recommender.status(), model=model, trained=trained,
-                    done=DONE[done].format(count) if done in DONE else "", error=ERRORS.get(error, ""))
+                    done=_done(done, count) if done in DONE else "",
+                    error=_(ERRORS[error]) if error in ERRORS else "")
 
     @post("/retry", name="ops_retry")
     async def retry(self, request: Request, member: MemberDep) -> Redirect:
@@ -103,11 +106,21 @@ class OpsController(Controller):
 
 # What an action did, said on the page it lands back on: fixed sentences chosen by a code in the
 # query, so a crafted link cannot put words of its own on an operator's page.
-DONE = {"retried": "The message is back on its queue.", "requeued": "{} dead letter(s) are back on their queue.",
-        "purged": "{} dead letter(s) purged."}
-ERRORS = {"confirm": "Tick the box to confirm: purged dead letters are gone for good.",
-          "unknown": "That queue or message is not there any more (another operator may have handled it).",
-          "redis": "Redis is not answering: nothing was changed."}
+DONE = {"retried", "requeued", "purged"}
+
+
+def _done(code: str, count: int) -> str:
+    if code == "retried":
+        return _("The message is back on its queue.")
+    if code == "requeued":
+        return ngettext("%(count)s dead letter is back on its queue.",
+                        "%(count)s dead letters are back on their queue.", count) % {"count": count}
+    return ngettext("%(count)s dead letter purged.", "%(count)s dead letters purged.", count) % {"count": count}
+
+
+ERRORS = {"confirm": N_("Tick the box to confirm: purged dead letters are gone for good."),
+          "unknown": N_("That queue or message is not there any more (another operator may have handled it)."),
+          "redis": N_("Redis is not answering: nothing was changed.")}
 
 
 async def _act(request: Request, who: Member, what: str, code: str, action, *args) -> Redirect:

@@ -19,6 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from commands import messages as m
+from mybigmovie.i18n import N_, gettext as _
 from domain.errors import DomainError, InvalidInput
 from mybigmovie.bootstrap import Services
 from mybigmovie.recommendations import Recommender
@@ -136,7 +137,7 @@ async def _show_page(request: Request, reads: ReadSide, member: Member | None, s
     shows like it and the member's ratings that put it where it is in their list."""
     show = await reads.show(show_id)
     if show is None:
-        raise NotFoundException(f"There is no show with id {show_id}.")
+        raise NotFoundException(_("There is no show with id %(id)s.") % {"id": show_id})
     mine = Counter(int(key.split(":")[1]) for key in member.episode_ratings if key.startswith(f"{show_id}:")) \
         if member else Counter()
     alike = await _similar(reads, recommender, member, show)
@@ -149,9 +150,9 @@ async def _show_page(request: Request, reads: ReadSide, member: Member | None, s
 async def _season_of(reads: ReadSide, show_id: int, season: int) -> tuple[Show, list[Episode]]:
     show = await reads.show(show_id)
     if show is None:
-        raise NotFoundException(f"There is no show with id {show_id}.")
+        raise NotFoundException(_("There is no show with id %(id)s.") % {"id": show_id})
     if season not in show.seasons:
-        raise NotFoundException(f"{show.title} has no season {season}.")
+        raise NotFoundException(_("%(title)s has no season %(season)s.") % {"title": show.title, "season": season})
     return show, show.seasons[season]
 
 
@@ -167,7 +168,8 @@ async def _season_page(request: Request, reads: ReadSide, member: Member | None,
     parts = [(at // PART + 1, chunk[0].number, chunk[-1].number)
              for at in range(0, len(episodes), PART) for chunk in [episodes[at:at + PART]]]
     if part > len(parts):
-        raise NotFoundException(f"Season {season} of {show.title} has {len(episodes)} episodes.")
+        raise NotFoundException(_("Season %(season)s of %(title)s has %(count)s episodes.") % {
+            "season": season, "title": show.title, "count": len(episodes)})
     shown = episodes[(part - 1) * PART:part * PART]
     numbers = list(show.seasons)
     at = numbers.index(season)
@@ -240,7 +242,7 @@ class SeasonRatingsForm(CommandForm, kw_only=True):
     ``was``, the ratings the form was drawn with, so that only what the member changed is sent: a
     form left open in another tab does not undo what was rated since."""
 
-    PROBLEM: ClassVar[str] = "Choose a rating from 0.5 to 5 stars for each episode, or “not rated”."
+    PROBLEM: ClassVar[str] = N_("Choose a rating from 0.5 to 5 stars for each episode, or “not rated”.")
     was: Annotated[str, msgspec.Meta(max_length=16_000)] = ""
 
 
@@ -355,7 +357,7 @@ async def _act(request: Request, reads: ReadSide, services: Services, member: Me
             return await _season_page(request, reads, member, show_id, episode[0], error, episode=episode[1])
         return await _show_page(request, reads, member, show_id, error) if error else see_other(back)
     if await reads.show(show_id) is None:
-        raise NotFoundException(f"There is no show with id {show_id}.")
+        raise NotFoundException(_("There is no show with id %(id)s.") % {"id": show_id})
     return partial("partials/show_actions.html", status_code=422 if error else 200,
                    trigger=None if error else "rated", show_id=show_id, episode=episode, error=error, back=back,
                    state=TitleState.of_show(await reads.member(member.user_id), show_id, episode))
