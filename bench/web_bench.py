@@ -9,7 +9,7 @@ command handlers (sign up, confirm the address, 100 ratings of popular movies ea
 site as ``mybigmovie serve --no-workers`` runs it (its own process, a private Redis, loopback only),
 logs the members in over HTTP and loads each page with ``wrk`` (Debian's; ``scripts/apt-install.sh
 wrk``), or with an asyncio client in this process when wrk is missing. Member requests rotate over the
-8 members' sessions.
+8 members' sessions; the API's member requests over their personal tokens (Authorization: Bearer).
 
 The baseline is ``/about``, a plain template, measured in the same run: each page's throughput at
 --connections is given as a share of it. Targets (issue 8): at 32 connections p99 <= 100 ms (a time-out
@@ -155,6 +155,7 @@ class Member:
     rated: dict[int, float]
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
+    token: str = ""  # a personal API token (read), made through the command handlers as /me makes one
 
     @property
     def cookie(self) -> str:
@@ -293,6 +294,7 @@ async def make_members(services, pool: list[int]) -> list[Member]:
     """MEMBERS members made as the web makes them (sign up, confirm), each rating RATINGS_EACH movies."""
     from commands import messages as m
     from domain.accounts import new_user_id
+    from web.api.tokens import new_token
 
     handlers = services.handlers
     rng = random.Random(8)
@@ -313,7 +315,10 @@ async def make_members(services, pool: list[int]) -> list[Member]:
         for movie, rating in rated.items():
             await handlers.handle(m.RateMovie(command_id=uuid.uuid4().hex, user_id=user_id, movie_id=movie,
                                               rating=rating))
-        return Member(email, user_id, rated)
+        token, token_id, digest = new_token(user_id)
+        await handlers.handle(m.CreateApiToken(command_id=uuid.uuid4().hex, user_id=user_id, token_id=token_id,
+                                               token_hash=digest, scope="read", name="bench"))
+        return Member(email, user_id, rated, token=token)
 
     started = time.perf_counter()
     members = await asyncio.gather(*(one(i) for i in range(MEMBERS)))
@@ -391,13 +396,14 @@ class Load:
 
 WRK_SCRIPT = """
 local cookies = {%s}
+local header = %s
 local threads = 0
 setup = function(thread) thread:set("offset", threads); threads = threads + 1 end
 local i = 0
 request = function()
   i = i + 1
   local headers = {["Accept"] = "text/html"}
-  if #cookies > 0 then headers["Cookie"] = cookies[((i + (offset or 0)) %% #cookies) + 1] end
+  if #cookies > 0 then headers[header] = cookies[((i + (offset or 0)) %% #cookies) + 1] end
   return wrk.format("GET", nil, headers)
 end
 done = function(summary, latency, requests)
@@ -410,10 +416,12 @@ end
 """
 
 
-async def wrk(port: int, path: str, cookies: list[str], connections: int, seconds: int, scripts: Path) -> Load:
-    script = scripts / f"wrk-{len(cookies)}.lua"
+async def wrk(port: int, path: str, cookies: list[str], connections: int, seconds: int, scripts: Path,
+              header: str = "Cookie") -> Load:
+    """``cookies``: the values of ``header`` (Cookie, or Authorization for the API) to rotate over."""
+    script = scripts / f"wrk-{header}-{len(cookies)}.lua"
     if not script.exists():
-        script.write_text(WRK_SCRIPT % ", ".join(json.dumps(c) for c in cookies))
+        script.write_text(WRK_SCRIPT % (", ".join(json.dumps(c) for c in cookies), json.dumps(header)))
     threads = min(2, connections)
     process = await asyncio.create_subprocess_exec(
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={TIMEOUT:g}s", "-s", str(script),
@@ -433,7 +441,8 @@ async def wrk(port: int, path: str, cookies: list[str], connections: int, second
                 r["connect"] + r["read"] + r["write"] + r["status"], r["timeout"])
 
 
-async def python_load(port: int, path: str, cookies: list[str], connections: int, seconds: float, _=None) -> Load:
+async def python_load(port: int, path: str, cookies: list[str], connections: int, seconds: float, _=None,
+                      header: str = "Cookie") -> Load:
     """wrk's job done by asyncio in this process (it competes with the site for the cores)."""
     samples: list[float] = []
     errors = timeouts = 0
@@ -444,7 +453,7 @@ async def python_load(port: int, path: str, cookies: list[str], connections: int
         nonlocal errors, timeouts
         connection = Connection(port)
         while time.perf_counter() < deadline:
-            headers = {"Cookie": cookies[(next(counter) + k) % len(cookies)]} if cookies else {}
+            headers = {header: cookies[(next(counter) + k) % len(cookies)]} if cookies else {}
             begun = time.perf_counter()
             try:
                 answer = await connection.request("GET", path, headers, timeout=TIMEOUT)
@@ -472,29 +481,38 @@ class Page:
     label: str
     path: str
     member: bool
+    api: bool = False  # the member by their API token (Authorization: Bearer), not their session cookie
+
+    def credentials(self, members: list[Member]) -> tuple[str, list[str]]:
+        """(the header, its values to rotate over) that make a request this page's visitor's."""
+        if self.api:
+            return "Authorization", [f"Bearer {member.token}" for member in members] if self.member else []
+        return "Cookie", [member.cookie for member in members] if self.member else []
 
 
 async def sanity(port: int, pages: list[Page], members: list[Member]) -> None:
     """Every page answers 200, to a member as that member: a redirect would be counted as a success."""
     connection = Connection(port)
     for page in pages:
-        headers = {"Cookie": members[0].cookie} if page.member else {}
-        answer = await connection.request("GET", page.path, headers)
+        header, values = page.credentials(members[:1])
+        answer = await connection.request("GET", page.path, {header: values[0]} if values else {})
         if answer.status != 200:
             raise RuntimeError(f"GET {page.path} answered {answer.status}: {answer.text[:300]}")
-        if page.member and 'action="/logout"' not in answer.text:
+        if page.api and not (answer.header("content-type") or "").startswith("application/json"):
+            raise RuntimeError(f"GET {page.path} did not answer JSON")
+        if page.member and not page.api and 'action="/logout"' not in answer.text:
             raise RuntimeError(f"GET {page.path} did not render for the logged-in member")
     connection.close()
 
 
 async def load_pages(run, port: int, pages: list[Page], members: list[Member], connections: int, seconds: int,
                      scripts: Path) -> None:
-    cookies = [member.cookie for member in members]
     solo_seconds = max(2, -(-seconds // 2))
 
     print(f"\n  At 1 connection ({solo_seconds:g} s each): p50 per page", flush=True)
     for page in pages:
-        found = await run(port, page.path, cookies if page.member else [], 1, solo_seconds, scripts)
+        header, values = page.credentials(members)
+        found = await run(port, page.path, values, 1, solo_seconds, scripts, header=header)
         report(page.label, f"p50 {_time(found.p50)}", check(found.p50 <= SOLO_P50_TARGET, "target <= 15 ms"),
                f"   (p99 {_time(found.p99)}, {found.rate:,.0f} req/s{_errors(found)})")
 
@@ -503,7 +521,8 @@ async def load_pages(run, port: int, pages: list[Page], members: list[Member], c
     for page in pages:
         drained = await settle(port)
         waited = f", after {drained:.0f} s of draining the load before" if drained > 3 else ""
-        found = await run(port, page.path, cookies if page.member else [], connections, seconds, scripts)
+        header, values = page.credentials(members)
+        found = await run(port, page.path, values, connections, seconds, scripts, header=header)
         if baseline is None:
             baseline = found.rate
             report(page.label, f"{found.rate:,.0f} req/s",
@@ -624,6 +643,8 @@ async def run(url: str, data: Path, seconds: int, connections: int, synthetic: i
     env = {**os.environ, "MONGODB_URL": url, "MONGODB_DATABASE": DATABASE, "MYBIGMOVIE_VAR_DIR": str(work / "var"),
            "MYBIGMOVIE_HOST": "127.0.0.1", "MYBIGMOVIE_PORT": str(port), "MYBIGMOVIE_DATA_DIR": str(data),
            "SECRET_KEY": secrets.token_hex(32), "REDIS_URL": redis_url, "MYBIGMOVIE_WEB_PROCESSES": str(web_processes),
+           # the 8 tokens make thousands of requests a second: counted in Redis as always, never refused
+           "MYBIGMOVIE_API_REQUESTS_PER_MINUTE": str(10**9),
            # mail is not exercised: a port nobody listens on, and no local mailbox started by serve
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(_free_port())}
     os.environ.update({k: env[k] for k in ("MONGODB_DATABASE", "MYBIGMOVIE_VAR_DIR", "SECRET_KEY", "REDIS_URL",
@@ -647,7 +668,9 @@ async def run(url: str, data: Path, seconds: int, connections: int, synthetic: i
                      Page("/me", "/me", True),
                      Page(f"/movies/{movie} member", f"/movies/{movie}", True),
                      Page(f"/shows/{show_id} member ({episodes} episodes)", f"/shows/{show_id}", True),
-                     Page("/search?q=star member", "/search?q=star", True)]
+                     Page("/search?q=star member", "/search?q=star", True),
+                     Page("API /api/v1/movies (catalog, public)", "/api/v1/movies", False, api=True),
+                     Page("API /api/v1/me/recommendations (token)", "/api/v1/me/recommendations", True, api=True)]
             await sanity(port, pages, members)
             print(f"  {web_processes} web process(es); pages as a member rotate over {len(members)} members' "
                   f"sessions; the show is {show_title!r}", flush=True)

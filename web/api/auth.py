@@ -85,7 +85,8 @@ class TokenLimits:
         self._count = redis.register_script(_COUNT)
 
     async def attempt(self, token_id: str) -> int:
-        """Count one request: 0, or (counting nothing) the seconds until the window ends."""
+        """Count one request: 0, or the seconds until the window ends (a refused request does not
+        move the window's end, so a client that keeps trying is let in again on time)."""
         keys = [f"{self.namespace}:count:{token_id}", f"{self.namespace}:used:{token_id}"]
         wait_ms = int(await self._count(keys=keys, args=[self.limit, math.ceil(self.window * 1000), int(time.time())]))
         return max(1, math.ceil(wait_ms / 1000)) if wait_ms else 0
