@@ -56,7 +56,6 @@ def compose(sender: str, to: str, subject: str, text: str, site_url: str, messag
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     message["Message-ID"] = message_id or make_msgid(domain=urlsplit(site_url).hostname or "localhost")
-    message["Content-Language"] = i18n.current().value  # the language it was written in
     if unsubscribe:
         if len(unsubscribe) > MAX_VERBATIM or not unsubscribe.isascii() or any(c in unsubscribe for c in "<>\r\n \t"):
             raise ValueError("an unsubscribe URL is one line of ASCII without spaces or angle brackets")
@@ -65,6 +64,8 @@ def compose(sender: str, to: str, subject: str, text: str, site_url: str, messag
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    # after the content: setting it clears every Content-* header
+    message["Content-Language"] = i18n.current().value  # the language it was written in
     return message
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.web_harness import (catalog, csrf_token, form, join, log_in, movie_site, web_client,  # noqa: F401
+from domain.events import LanguagePreferenceChanged
+
+from tests.integration.web_harness import (PASSWORD, catalog, csrf_token, form, join, movie_site,  # noqa: F401
                                            web_services)
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
@@ -68,3 +70,35 @@ async def test_a_language_the_site_does_not_speak_is_refused_with_a_message(movi
     assert response.status_code == 422 and "Choose English or French." in response.text
     cookie = [c for c in movie_site.cookies.jar if c.name == "mbm_lang"]
     assert cookie == []
+
+
+async def test_a_members_choice_follows_them_to_another_browser_and_survives_logging_out(movie_site, web_services):
+    # given Ann, a member, who switches to French
+    await join(movie_site, "ann@example.org")
+    assert (await switch(movie_site, "/movies", "fr")).status_code == 303
+    # then her choice is a fact in the log
+    events = [r.event for r in await web_services.store.read_all(0, limit=10_000)]
+    assert [e.language for e in events if isinstance(e, LanguagePreferenceChanged)] == ["fr"]
+    # when she logs out, then in from a browser of her own that asks for English
+    await movie_site.post("/logout", data=form((await movie_site.get("/")).text, "/logout"))
+    assert lang_of((await movie_site.get("/")).text) == "fr"  # this browser keeps the choice too
+    movie_site.cookies.clear()
+    english = {"Accept-Language": "en-GB,en"}
+    assert lang_of((await movie_site.get("/login", headers=english)).text) == "en"
+    page = await movie_site.get("/login", headers=english)
+    await movie_site.post("/login", data=form(page.text, "/login") | {"email": "ann@example.org",
+                                                                        "password": PASSWORD}, headers=english)
+    # then her pages are French again: her own choice beats the browser's
+    response = await movie_site.get("/", headers=english)
+    assert lang_of(response.text) == "fr" and "Bienvenue, Ann" in response.text
+    assert "Se déconnecter" in response.text
+
+
+async def test_error_pages_and_form_errors_speak_the_visitors_language(movie_site):
+    # an address that is nowhere (no handler ran), and a form the site refuses (a domain error)
+    missing = await movie_site.get("/no-such-page", headers=FRENCH)
+    assert missing.status_code == 404 and "Page introuvable" in missing.text and lang_of(missing.text) == "fr"
+    page = await movie_site.get("/signup", headers=FRENCH)
+    fields = form(page.text, "/signup") | {"email": "not an address", "display_name": "Ann", "password": "x" * 12}
+    refused = await movie_site.post("/signup", data=fields, headers=FRENCH)
+    assert refused.status_code == 422 and "Saisissez une adresse e-mail valide" in refused.text

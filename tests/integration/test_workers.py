@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from babel.dates import format_date
 
 os.environ.setdefault("MYBIGMOVIE_QUEUE_NAMESPACE", f"mybigmovie-test-{uuid.uuid4().hex[:8]}")
 
@@ -237,3 +238,24 @@ async def test_the_week_a_site_upgrades_nobody_already_mailed_is_mailed_again(si
     assert inbox.messages == []
     events = [type(r.event).__name__ for r in await stream_of(store, user_id, "2026-W49")]
     assert events == ["MailingPlanned", "MailingClaimed", "MailingSkipped"]
+
+
+async def test_a_member_who_chose_french_gets_the_picks_e_mail_in_french(site, inbox):
+    # given Ann, who chose French on the site
+    store, user_id = site
+    services = await runtime.services()
+    await services.handlers.handle(m.ChooseLanguage(command_id="lang-1", user_id=user_id, language="fr"))
+    # when her welcome e-mail goes out
+    send_picks.send(user_id, "welcome")
+    await drain()
+    # then every word of it is French, its date too, and it says it is
+    [message] = inbox.messages
+    assert message["Subject"] == "Bienvenue sur MyBigMovie : 5 films pour commencer"
+    assert message["Content-Language"] == "fr"
+    text = message.get_body(("plain",)).get_content()
+    assert "Bonjour Ann," in text and "Bienvenue sur MyBigMovie ! Voici cinq films pour commencer." in text
+    assert "Déjà vu ? Notez-le :" in text and "Hello" not in text and "Seen it" not in text
+    today = datetime.now(timezone.utc).date()
+    assert format_date(today, "full", locale="fr") in text  # "jeudi 3 décembre 2026"
+    html = message.get_body(("html",)).get_content()
+    assert '<html lang="fr">' in html and "Pas intéressé</a>" in html

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 
 from hypothesis import given, settings, strategies as st
 
+from mybigmovie import i18n
+
 from projections.views import Episode, Member, Show, Title
-from web.fragments import Fragments, TitleState
+from web.fragments import ANONYMOUS, Fragments, TitleState
 from web.rendering import environment
 
 CSRF = "tok-<&>\"'"  # escaped like any other value, whatever it holds
@@ -195,3 +197,22 @@ def test_command_ids_are_fresh_version_4_uuids_in_every_thread():
         thread.join()
     assert len(set(found)) == len(found) == 12_000
     assert all((u := uuid.UUID(x)).version == 4 and u.variant == uuid.RFC_4122 and str(u) == x for x in found)
+
+
+def test_a_card_is_kept_per_language():
+    # given a card rendered (and kept) for an English visitor
+    env = environment()
+    fragments = Fragments(env)
+    movie = Title(id=7, kind="movie", title="Heat", genres=("Crime",), rating_count=24_000, rating_mean=3.9)
+    holes = {"csrf": "T", "back": "/", "back_query": "/", "rank": "1"}
+    card = {"movie": movie, "state": ANONYMOUS}
+    render = lambda: fragments.render("partials/movie_card.html", (movie, ANONYMOUS), card, holes)  # noqa: E731
+    english = render()
+    # when the same card is asked for in French, then in English again
+    with i18n.use("fr"):
+        french = render()
+    again = render()
+    # then each language gets its own card, from the cache the second time
+    assert "Log in" in english and "24,000 ratings" in english and "Crime" in english
+    assert "Connectez-vous" in french and "24\u202f000 notes" in french and "Policier" in french and "Log in" not in french
+    assert again == english and len(fragments) == 2
