@@ -14,29 +14,60 @@ import pytest
 import schemathesis
 
 from domain import events as e
-from tests.integration.web_harness import (CATALOG, PASSWORD, form, log_in, movie_listed, seed, web_client,
-                                           web_services)  # noqa: F401 (a fixture)
+from mybigmovie import bootstrap
+from tests.conftest import running_inbox
+from tests.integration.web_harness import CATALOG, PASSWORD, form, log_in, movie_listed, seed, web_client, web_settings
 from tests.members import new_member
 from web.api.tokens import token_hash
 
-MEMBER, OTHER = "api@example.org", "other@example.org"
+OTHER = "other@example.org"
 SHOW = e.ShowListed(event_id=str(uuid.uuid4()), stream="catalog-test-show", occurred_at=CATALOG and
                     movie_listed(CATALOG[0]).occurred_at, show_id=903747, title="Breaking Bad", imdb_id="tt0903747",
                     year=2008, genres=("Drama",), episodes=(e.EpisodeEntry(1, 1, "Pilot", "2008-01-20"),), source="test")
 PROBLEM = "application/problem+json"
 
 
+@pytest.fixture(scope="module")
+async def shared(mongo_url: str, tmp_path_factory):
+    """One site for the module, over the catalog and another member (Bob); each test has a member of
+    its own (``site``), so no test sees another's tokens or ratings."""
+    with running_inbox() as inbox:
+        settings = web_settings(f"test_{uuid.uuid4().hex[:12]}", tmp_path_factory.mktemp("api"), smtp_port=inbox.port)
+        async with bootstrap.services(settings, mongo_url) as services:
+            await seed(services, [movie_listed(movie) for movie in CATALOG])
+            await seed(services, [SHOW])
+            other_id = await new_member(services.handlers, OTHER, "Bob", PASSWORD)
+            await services.projector.run_once()
+            try:
+                async with web_client(settings, mongo_url, inbox=inbox) as client:
+                    client.schema = await served_schema(client)
+                    client.other_id = other_id
+                    yield client, services
+            finally:
+                await services.client.drop_database(settings.database)
+
+
+async def served_schema(client):
+    return schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
+
+
+async def member_of(client, services) -> None:
+    """A new member for this test, made through the handlers; the client forgets whoever was before."""
+    client.cookies.clear()
+    client.email = f"api-{uuid.uuid4().hex[:10]}@example.org"
+    client.user_id = await new_member(services.handlers, client.email, "Ann", PASSWORD)
+    await services.projector.run_once()
+
+
 @pytest.fixture
-async def site(web_services, mongo_url, smtp_inbox):
-    await seed(web_services, [movie_listed(movie) for movie in CATALOG])
-    await seed(web_services, [SHOW])
-    await new_member(web_services.handlers, MEMBER, "Ann", PASSWORD)
-    other_id = await new_member(web_services.handlers, OTHER, "Bob", PASSWORD)
-    await web_services.projector.run_once()
-    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as client:
-        client.schema = schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
-        client.other_id = other_id
-        yield client
+async def site(shared):
+    await member_of(*shared)
+    return shared[0]
+
+
+@pytest.fixture
+def web_services(shared):
+    return shared[1]
 
 
 def checked(client, response):
@@ -63,7 +94,7 @@ async def make_token(client, name: str, scope: str) -> str:
 
 async def test_a_token_is_shown_once_stored_hashed_and_revoked_on_me(site, web_services):
     # given a member on their page
-    await log_in(site, MEMBER)
+    await log_in(site, site.email)
     page = await site.get("/me")
     fields = form(page.text, "/me/api-tokens") | {"name": "Nightly sync", "scope": "read"}
     # when they make a token
@@ -75,7 +106,7 @@ async def test_a_token_is_shown_once_stored_hashed_and_revoked_on_me(site, web_s
     assert "Nightly sync" in again.text and "read only" in again.text and token not in again.text
     # and the log holds its hash, never the token
     created = [r.event for r in await web_services.store.read_all(after=0, limit=10_000)
-               if isinstance(r.event, e.ApiTokenCreated)]
+               if isinstance(r.event, e.ApiTokenCreated) and r.event.user_id == site.user_id]
     assert [c.token_hash for c in created] == [token_hash(token)]
     assert all(token not in repr(r.event) for r in await web_services.store.read_all(after=0, limit=10_000))
     # when the same form is sent a second time, no second token is made, and the page says why
@@ -92,7 +123,7 @@ async def test_a_token_is_shown_once_stored_hashed_and_revoked_on_me(site, web_s
 
 async def test_a_write_is_the_forms_command_and_a_key_makes_it_once(site, web_services):
     # given a member with a read-write token
-    await log_in(site, MEMBER)
+    await log_in(site, site.email)
     token = await make_token(site, "rw", "read-write")
     # when they rate a movie and a show through the API
     rated = await api(site, "PUT", "/me/ratings/movies/3", token, json={"stars": 4.5})
@@ -101,7 +132,7 @@ async def test_a_write_is_the_forms_command_and_a_key_makes_it_once(site, web_se
     assert (await api(site, "PUT", f"/me/ratings/shows/{SHOW.show_id}", token, json={"stars": 3})).status_code == 200
     # then their page shows it, and the log holds the events the web's forms make
     assert "The Godfather" in (await site.get("/me")).text
-    kinds = [type(r.event) for r in await web_services.store.read_all(after=0, limit=10_000)]
+    kinds = [type(r.event) for r in await web_services.store.read_stream(f"user-{site.user_id}")]
     assert e.MovieRated in kinds and e.ShowRated in kinds
     # when a change is sent again with the same Idempotency-Key, even with other stars, nothing changes twice
     key = {"Idempotency-Key": "change-1"}
@@ -136,7 +167,7 @@ async def test_the_catalog_and_search_are_public_and_recommendations_are_the_mem
     assert docs.status_code == 200 and "/api/v1/me/ratings/movies/{movie_id}" in docs.text
     assert "<script" not in docs.text and "https://" not in docs.text
     # when a member asks for their recommendations with a token
-    await log_in(site, MEMBER)
+    await log_in(site, site.email)
     token = await make_token(site, "r", "read")
     picks = (await api(site, "GET", "/me/recommendations", token)).json()
     # then they get the list without what they rated, each with the card's guess or reason
@@ -146,7 +177,7 @@ async def test_the_catalog_and_search_are_public_and_recommendations_are_the_mem
 
 async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site, web_services):
     # given a member logged in on the site (their session cookie in the jar) with a read token
-    await log_in(site, MEMBER)
+    await log_in(site, site.email)
     read = await make_token(site, "read", "read")
     # then the cookie alone is no credential: reading or writing is a 401 problem with a challenge
     for method, path, body in (("GET", "/me/ratings", None), ("PUT", "/me/ratings/movies/1", {"stars": 4})):
@@ -172,7 +203,7 @@ async def test_a_cookie_a_wrong_token_or_a_read_token_cannot_write(site, web_ser
 
 async def test_bad_input_is_a_problem_that_says_what(site):
     # given a member with a read-write token
-    await log_in(site, MEMBER)
+    await log_in(site, site.email)
     token = await make_token(site, "rw", "read-write")
     # then stars out of range or not in halves, and a body that is not JSON, are 4xx problems naming the value
     for body in ({"stars": 7}, {"stars": 4.25}, {"stars": None}, {}):
@@ -195,15 +226,14 @@ async def test_bad_input_is_a_problem_that_says_what(site):
     assert "text/html" in (await site.get("/nothing-here")).headers["content-type"]
 
 
-async def test_ending_sessions_ends_tokens_and_a_limit_answers_429(web_services, mongo_url, smtp_inbox):
+async def test_ending_sessions_ends_tokens_and_a_limit_answers_429(shared, mongo_url):
     # given the site with a limit of 3 requests a minute per token, and a member with a token
-    await seed(web_services, [movie_listed(movie) for movie in CATALOG])
-    await new_member(web_services.handlers, MEMBER, "Ann", PASSWORD)
-    await web_services.projector.run_once()
-    settings = dataclasses.replace(web_services.settings, api_requests_per_minute=3)
-    async with web_client(settings, mongo_url, inbox=smtp_inbox) as client:
-        client.schema = schemathesis.openapi.from_dict((await client.get("/schema/openapi.json")).json())
-        await log_in(client, MEMBER)
+    services = shared[1]
+    settings = dataclasses.replace(services.settings, api_requests_per_minute=3)
+    async with web_client(settings, mongo_url, inbox=shared[0].inbox) as client:
+        client.schema = await served_schema(client)
+        await member_of(client, services)
+        await log_in(client, client.email)
         token = await make_token(client, "limited", "read")
         # when it makes a fourth request within the minute
         answers = [await api(client, "GET", "/me/ratings", token) for _ in range(4)]
