@@ -45,8 +45,10 @@ class MemberApi(Controller):
                               kind: FromQuery[Literal["movies", "shows"]] = "movies", genre: Genre = None,
                               decade: Decade = None, page: Page = 1) -> Recommendations:
         member = caller.member
-        found = await (movie_page(reads, recommender, member, MovieFilter(genre, decade, True), page) if kind == "movies"
-                       else show_page(reads, recommender, member, ShowFilter(genre, decade, True), page))
+        if kind == "movies":
+            found = await movie_page(reads, recommender, member, MovieFilter(genre, decade, True), page)
+        else:
+            found = await show_page(reads, recommender, member, ShowFilter(genre, decade, True), page)
         cards = await guesses(reads, recommender, member, found.movies)
         return Recommendations(items=[Recommendation.of(t, cards.get((t.kind, t.id))) for t in found.movies],
                                page=page, next_page=page + 1 if found.has_next else None, personal=found.personal)
@@ -57,9 +59,10 @@ class MemberApi(Controller):
 
     @put("/ratings/movies/{movie_id:int}", responses=WRITE, summary="Rate a movie (or change its rating)")
     async def rate_movie(self, request: Request, services: ServicesDep, reads: ReadsDep, caller: CallerDep,
-                         movie_id: Id, data: JSONBody[RatingIn], idempotency_key: IdempotencyKey = None) -> RatedTitleOut:
-        await send(request, services, m.RateMovie(command_id=_command_id(idempotency_key), user_id=caller.member.user_id,
-                                                  movie_id=movie_id, rating=data.stars))
+                         movie_id: Id, data: JSONBody[RatingIn],
+                         idempotency_key: IdempotencyKey = None) -> RatedTitleOut:
+        await send(request, services, m.RateMovie(command_id=_command_id(idempotency_key),
+                                                  user_id=caller.member.user_id, movie_id=movie_id, rating=data.stars))
         return await _rated(reads, caller, "movie", movie_id)
 
     @delete("/ratings/movies/{movie_id:int}", responses=WRITE, summary="Remove the member's rating of a movie")
