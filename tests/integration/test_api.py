@@ -224,6 +224,7 @@ async def test_bad_input_is_a_problem_that_says_what(site):
     for method, path, status in (("GET", "/api/v1/nothing-here", 404), ("POST", "/api/v1/movies", 405)):
         answer = await site.request(method, path)
         assert answer.status_code == status and answer.json()["status"] == status
+        assert answer.json()["type"] == "about:blank" and answer.json()["title"] and answer.json()["detail"]
         assert answer.headers["content-type"].startswith(PROBLEM) and "Traceback" not in answer.text
     # and the site's pages still answer errors as pages
     assert "text/html" in (await site.get("/nothing-here")).headers["content-type"]

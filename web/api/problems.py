@@ -34,14 +34,14 @@ class InvalidValue(msgspec.Struct, frozen=True, kw_only=True):
     source: str | None = None  # "path", "query", "header" or "body"
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
     """RFC 9457 problem details. ``type`` is "about:blank": the status and its title say it all."""
 
     type: str = "about:blank"
     title: str
     status: int
     detail: str
-    errors: list[InvalidValue] = []
+    errors: list[InvalidValue] | msgspec.UnsetType = msgspec.UNSET  # only for a request that did not validate
 
 
 class ApiError(HTTPException):
@@ -51,7 +51,7 @@ class ApiError(HTTPException):
 
 def problem(status: int, detail: str, headers: Mapping[str, str] | None = None,
             errors: list[InvalidValue] | None = None) -> Response:
-    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors or [])
+    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, errors=errors or msgspec.UNSET)
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {}))
 
 
