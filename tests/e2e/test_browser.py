@@ -200,3 +200,30 @@ async def test_without_javascript_the_same_flow_works_with_plain_forms(server):
         await page.click("#movie-4 >> text=Not interested")
     assert "Clueless" not in await _order(page)
     await context.close()
+
+
+async def test_the_language_switch_works_with_and_without_javascript(server):
+    browser, base, _ = server
+    for javascript in (True, False):
+        # given a visitor whose browser asks for English, on a filtered list
+        context = await browser.new_context(java_script_enabled=javascript, locale="en-GB")
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        await page.goto(f"{base}/movies?genre=Drama")
+        assert await page.get_attribute("html", "lang") == "en"
+        # when they press "Français" in the footer (htmx asks for a full load; without JS, a plain form)
+        async with page.expect_navigation():
+            await page.click("footer >> text=Français")
+        # then the same page comes back whole, in French, and stays so
+        await page.wait_for_selector("html[lang=fr]")
+        assert page.url == f"{base}/movies?genre=Drama" and await page.inner_text("h1") == "Films"
+        await page.goto(f"{base}/")
+        assert await page.get_attribute("html", "lang") == "fr" and not errors, errors
+        await context.close()
+    # and a browser that asks for French gets it from the first page
+    context = await browser.new_context(locale="fr-FR")
+    page = await context.new_page()
+    await page.goto(f"{base}/about")
+    assert await page.inner_text("h1") == "À propos de MyBigMovie"
+    await context.close()
