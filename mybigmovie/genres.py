@@ -21,3 +21,11 @@ KNOWN = frozenset({
 def genre(name: str) -> str:
     """``name`` in the current language when it is a genre we know; as the data has it otherwise."""
     return gettext(name) if name in KNOWN else name
+
+
+def label(text: str) -> str:
+    """What search understood, as its chips say it: a genre or a language (``genre``), or a decade
+    ("1980s" / "Années 1980"); years and ranges as they are."""
+    if len(text) == 5 and text.endswith("s") and text[:4].isdigit():
+        return gettext("%(decade)ss") % {"decade": text[:4]}
+    return genre(text)

@@ -189,5 +189,6 @@ def install(env) -> None:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(current_locale=current, stars_words=stars, plural_n=plural_n)
-    from mybigmovie.genres import genre  # genres.py marks its names with this module's N_
-    env.filters.update(number=number, decimal=decimal, fixed=fixed, day_and_time=day_and_time, day=day, genre=genre)
+    from mybigmovie.genres import genre, label  # genres.py marks its names with this module's N_
+    env.filters.update(number=number, decimal=decimal, fixed=fixed, day_and_time=day_and_time, day=day, genre=genre,
+                       label=label)

@@ -102,3 +102,9 @@ async def test_error_pages_and_form_errors_speak_the_visitors_language(movie_sit
     fields = form(page.text, "/signup") | {"email": "not an address", "display_name": "Ann", "password": "x" * 12}
     refused = await movie_site.post("/signup", data=fields, headers=FRENCH)
     assert refused.status_code == 422 and "Saisissez une adresse e-mail valide" in refused.text
+
+
+async def test_search_says_what_it_understood_in_french(movie_site):
+    page = (await movie_site.get("/search", params={"q": "comedy 1990s"}, headers=FRENCH)).text
+    assert 'aria-label="Rechercher sans Comédie"' in page and "Années 1990" in page
+    assert 'href="/movies/4">Clueless</a>' in page  # the query itself is the data's words
