@@ -180,15 +180,3 @@ def day(when: date | datetime, format: str = "medium") -> str:
     """A date in the language's own way: "Dec 2, 2026" / "2 déc. 2026"."""
     return dates.format_date(when, format, locale=current())
 
-
-def install(env) -> None:
-    """Give a Jinja environment ``{% trans %}``, ``_()``/``gettext``/``ngettext`` in the current
-    language (whitespace inside ``{% trans %}`` trimmed, as the extraction does), and
-    ``current_locale()``; numbers as ``| number`` and ``| decimal``."""
-    env.add_extension("jinja2.ext.i18n")
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(current_locale=current, stars_words=stars, plural_n=plural_n)
-    from mybigmovie.genres import genre, label  # genres.py marks its names with this module's N_
-    env.filters.update(number=number, decimal=decimal, fixed=fixed, day_and_time=day_and_time, day=day, genre=genre,
-                       label=label)

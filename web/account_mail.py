@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from mybigmovie import i18n
+from mybigmovie import i18n, i18n_jinja
 from mybigmovie.i18n import N_
 from mybigmovie.mailer import compose
 from mybigmovie.tokens import LinkTokens
@@ -22,7 +22,7 @@ from mybigmovie.tokens import LinkTokens
 log = logging.getLogger(__name__)
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates" / "mail"),
                          autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
-i18n.install(_templates)  # in the language of the request that sends it (the person at the page)
+i18n_jinja.install(_templates)  # in the language of the request that sends it (the person at the page)
 
 SUBJECTS = {"verify": N_("Confirm your e-mail address for MyBigMovie"),
             "already_member": N_("You already have a MyBigMovie account"),

@@ -16,7 +16,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from mybigmovie import i18n
+from mybigmovie import i18n, i18n_jinja
 from mybigmovie.email_picks import stars as stars_glyphs
 from projections.views import MovieFilter, Show, ShowFilter, Title
 from web.fragments import Fragments, TitleState, new_command_id
@@ -31,7 +31,7 @@ def environment() -> Environment:
     # card stats its file (a member's movies page includes ~100 templates).
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    i18n.install(env)
+    i18n_jinja.install(env)
     env.globals.update(new_command_id=new_command_id, half_stars=half_stars, languages=i18n.NAMES,
                        here=pass_context(lambda context: request_path(context["request"])))
     env.filters["stars"] = lambda rating: i18n.decimal(rating) if rating is not None else ""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from mybigmovie import i18n
+from mybigmovie import i18n, i18n_jinja
 from mybigmovie.i18n import N_, gettext as _, ngettext
 
 from commands.keyring import personal_data
@@ -29,7 +29,7 @@ PICKS_PER_EMAIL = 5
 WELCOME = "welcome"
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-i18n.install(_templates)
+i18n_jinja.install(_templates)
 _FRESH = 2**62  # a log position no kept copy of a member is as new as
 _NUMBERS = {1: N_("one"), 2: N_("two"), 3: N_("three"), 4: N_("four"), 5: N_("five")}
 
