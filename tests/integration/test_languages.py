@@ -108,3 +108,12 @@ async def test_search_says_what_it_understood_in_french(movie_site):
     page = (await movie_site.get("/search", params={"q": "comedy 1990s"}, headers=FRENCH)).text
     assert 'aria-label="Rechercher sans Comédie"' in page and "Années 1990" in page
     assert 'href="/movies/4">Clueless</a>' in page  # the query itself is the data's words
+
+
+async def test_the_switch_on_a_page_that_answered_a_form_goes_back_to_a_page_that_exists(movie_site):
+    # a failed log-in answers its POST with the form again: /login can be opened, a POST-only address could not
+    page = await movie_site.get("/login")
+    failed = await movie_site.post("/login", data=form(page.text, "/login") | {"email": "x@example.org",
+                                                                                 "password": "wrong password"})
+    assert failed.status_code == 401
+    assert form(failed.text, "/language")["next"] == "/"
