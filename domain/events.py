@@ -354,9 +354,9 @@ class EpisodeEntry(msgspec.Struct, frozen=True, array_like=True):
 
 
 class ShowListed(Event, frozen=True, kw_only=True, tag="show-listed/1"):
-    show_id: int  # the number of the IMDb tconst: tt0944947 -> 944947
+    show_id: int  # the number of the IMDb tconst (tt0944947 -> 944947), else an own id (importers.tv.own_show_id)
     title: str
-    imdb_id: str
+    imdb_id: str | None = None  # None: no source gave one (a show only the TVmaze table names)
     year: int | None = None  # premiere year
     end_year: int | None = None
     genres: tuple[str, ...] = ()
