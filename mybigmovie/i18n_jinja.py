@@ -7,6 +7,8 @@ filled in with its values, escaped) and keep a message without values ready per 
 """
 from __future__ import annotations
 
+from datetime import date
+
 from jinja2 import Environment, pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -36,10 +38,18 @@ def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **val
     return (Markup(translated) if eval_ctx.autoescape else translated) % values
 
 
+def _iso_day(text: str) -> str:
+    """"2011-04-17" as the language writes a day ("Apr 17, 2011", "17 avr. 2011"); anything else as it is."""
+    try:
+        return i18n.day(date.fromisoformat(text))
+    except (TypeError, ValueError):
+        return text
+
+
 def install(env: Environment) -> None:
     """Give ``env`` the current language's words (whitespace inside ``{% trans %}`` trimmed, as the
     extraction does), ``current_locale()``, ``stars_words()``, and the ``number``, ``decimal``,
-    ``fixed``, ``day``, ``day_and_time``, ``genre`` and ``label`` filters."""
+    ``fixed``, ``day``, ``day_and_time``, ``iso_day``, ``genre`` and ``label`` filters."""
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
@@ -47,4 +57,4 @@ def install(env: Environment) -> None:
     env.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
     env.globals.update(current_locale=i18n.current, stars_words=i18n.stars, plural_n=i18n.plural_n)
     env.filters.update(number=i18n.number, decimal=i18n.decimal, fixed=i18n.fixed, day_and_time=i18n.day_and_time,
-                       day=i18n.day, genre=genres.genre, label=genres.label)
+                       day=i18n.day, iso_day=_iso_day, genre=genres.genre, label=genres.label)

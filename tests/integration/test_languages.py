@@ -3,11 +3,11 @@ without JavaScript), and by a member's stored preference, which their e-mails fo
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
-from domain.events import LanguagePreferenceChanged
-
+from domain.events import EpisodeEntry, LanguagePreferenceChanged, ShowListed
 from tests.integration.web_harness import (PASSWORD, catalog, csrf_token, form, join, movie_site,  # noqa: F401
-                                           web_services)
+                                           seed, web_client, web_services)
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -117,3 +117,17 @@ async def test_the_switch_on_a_page_that_answered_a_form_goes_back_to_a_page_tha
                                                                                  "password": "wrong password"})
     assert failed.status_code == 401
     assert form(failed.text, "/language")["next"] == "/"
+
+
+
+async def test_a_seasons_air_dates_are_written_the_languages_way(web_services, mongo_url, smtp_inbox):
+    # given a show whose first episode aired on 2011-04-17, listed before the site starts
+    show = ShowListed(event_id="s-1", stream="catalog-test", occurred_at=datetime.now(timezone.utc), show_id=944947,
+                      title="Game of Thrones", imdb_id="tt0944947", year=2011,
+                      episodes=(EpisodeEntry(1, 1, "Winter is Coming", "2011-04-17"),))
+    await seed(web_services, [show])
+    async with web_client(web_services.settings, mongo_url, inbox=smtp_inbox) as site:
+        # then its season says the day each language's way, and the day itself to machines
+        for headers, day in ((FRENCH, "17 avr. 2011"), ({"Accept-Language": "en"}, "Apr 17, 2011")):
+            page = (await site.get("/shows/944947/seasons/1", headers=headers)).text
+            assert f'<time datetime="2011-04-17">{day}</time>' in page
