@@ -120,8 +120,8 @@ def translations(language: Language) -> NullTranslations:
 
 
 def gettext(message: str) -> str:
-    """``message`` in the current language."""
-    return translations(current()).gettext(message)
+    """``message`` in the current language ("" stays "": gettext would give the catalogue's header)."""
+    return translations(current()).gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
