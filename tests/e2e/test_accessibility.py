@@ -14,8 +14,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 
 from tests.e2e.test_browser import _link_from, _sign_up, mailbox, served  # noqa: F401 (a fixture)
-from tests.e2e.test_walkthrough import BREAKING_BAD, EPISODES, FRIENDS, MOVIES, crime, publish_model, show_listed
-from tests.integration.web_harness import movie_listed, seed
+from tests.e2e.test_walkthrough import BREAKING_BAD, MOVIES, crime, with_catalog_and_model
 
 pytestmark = pytest.mark.e2e
 
@@ -33,12 +32,7 @@ AXE = Axe()  # its bundled axe.min.js, put in each page by the context
 @pytest.fixture(scope="module")
 async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox):
     """The site over MOVIES and two shows, with a model, in Chromium: (browser, its address, the mailbox)."""
-    async def prepare(services):
-        await seed(services, [movie_listed(movie) for movie in MOVIES])
-        await seed(services, [show_listed(BREAKING_BAD, "Breaking Bad", ("Crime", "Drama"), EPISODES),
-                              show_listed(FRIENDS, "Friends", ("Comedy", "Romance"))])
-        publish_model(services.settings.model_dir)
-    async with served(mongo_url, tmp_path_factory.mktemp("e2e-a11y"), mailbox, prepare) as (browser, base):
+    async with served(mongo_url, tmp_path_factory.mktemp("e2e-a11y"), mailbox, with_catalog_and_model) as (browser, base):
         yield browser, base, mailbox
 
 

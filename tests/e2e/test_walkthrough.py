@@ -55,15 +55,19 @@ def publish_model(model_dir: Path) -> None:
                   model_dir)
 
 
+async def with_catalog_and_model(services) -> None:
+    """The site's data for the browser tests: MOVIES and two shows listed, a model trained on them."""
+    await seed(services, [movie_listed(movie) for movie in MOVIES])
+    await seed(services, [show_listed(BREAKING_BAD, "Breaking Bad", ("Crime", "Drama"), EPISODES),
+                          show_listed(FRIENDS, "Friends", ("Comedy", "Romance"))])
+    publish_model(services.settings.model_dir)
+
+
 @pytest.fixture(scope="module")
 async def server(mongo_url: str, tmp_path_factory: pytest.TempPathFactory, mailbox):
     """The site over MOVIES and two shows, with a model trained on them, in Chromium."""
-    async def prepare(services):
-        await seed(services, [movie_listed(movie) for movie in MOVIES])
-        await seed(services, [show_listed(BREAKING_BAD, "Breaking Bad", ("Crime", "Drama"), EPISODES),
-                              show_listed(FRIENDS, "Friends", ("Comedy", "Romance"))])
-        publish_model(services.settings.model_dir)
-    async with served(mongo_url, tmp_path_factory.mktemp("e2e-walkthrough"), mailbox, prepare) as (browser, base):
+    async with served(mongo_url, tmp_path_factory.mktemp("e2e-walkthrough"), mailbox,
+                      with_catalog_and_model) as (browser, base):
         yield browser, base, mailbox
 
 
