@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Hashable, Iterable
 
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from domain import events as e
@@ -55,7 +56,8 @@ class ApiTokens:
         return doc
 
     async def create_indexes(self, collection: AsyncCollection) -> None:
-        return None  # read by _id only
+        # Read by _id; followed by each web process's cache of them (projections/member_cache.py).
+        await collection.create_index([("_pos", ASCENDING)], name="position")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Members as the pages need them, kept in the web process and dropped as their profiles change.
+"""Members as the pages need them, kept in the web process and dropped as their profiles change
+(and, the same way, any other read model of one document per member: their API tokens).
 
 A member's page needs their profile (ratings, marks, session epoch): one database read a page,
 most of a page's cost on the embedded server. ``MemberCache`` keeps the ``Member`` read for each
@@ -18,17 +19,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Generic, TypeVar
 
 from projections.registry import Registry
 from projections.user_profiles import NAME as PROFILES
-from projections.views import Member
+
+T = TypeVar("T")
 
 
-class MemberCache:
-    def __init__(self, registry: Registry, max_staleness: float = 0.5, size: int = 2000) -> None:
-        self.registry, self.max_staleness, self.size = registry, max_staleness, size
-        self._members: OrderedDict[str, tuple[int, Member]] = OrderedDict()  # id -> (as of checkpoint, member)
+class MemberCache(Generic[T]):
+    """What ``get``'s reads give per user id, following ``read_model`` (a read model whose documents'
+    ``_id`` is the user id; indexed on ``_pos``): by default the members themselves."""
+
+    def __init__(self, registry: Registry, max_staleness: float = 0.5, size: int = 2000,
+                 read_model: str = PROFILES) -> None:
+        self.registry, self.max_staleness, self.size, self.read_model = registry, max_staleness, size, read_model
+        self._members: OrderedDict[str, tuple[int, T]] = OrderedDict()  # id -> (as of checkpoint, what was read)
         self._seen: tuple[str, int] | None = None  # (collection, checkpoint) of the last look at the profiles
         self._checked, self._lock = 0.0, asyncio.Lock()
         self._looks = 0  # how many times _follow looked: a read that spans a look is not kept
@@ -36,8 +42,9 @@ class MemberCache:
     def __len__(self) -> int:
         return len(self._members)
 
-    async def get(self, user_id: str, read: Callable[[], Awaitable[Member | None]], at_least: int = 0) -> Member | None:
-        """The member kept for ``user_id`` if it reflects position ``at_least``, else ``read()``'s (kept)."""
+    async def get(self, user_id: str, read: Callable[[], Awaitable[T | None]], at_least: int = 0) -> T | None:
+        """What is kept for ``user_id`` if it reflects position ``at_least``, else ``read()``'s (kept
+        unless None)."""
         await self._follow()
         kept = self._members.get(user_id)
         if kept is not None and kept[0] >= at_least:
@@ -66,7 +73,7 @@ class MemberCache:
         async with self._lock:
             if time.monotonic() - self._checked <= self.max_staleness:  # one look for many waiting pages
                 return
-            generation = await self.registry.active(PROFILES)
+            generation = await self.registry.active(self.read_model)
             collection, seen = self._seen or (None, 0)
             if collection != generation.collection:
                 self._members.clear()

@@ -43,9 +43,11 @@ class Listing:
 class ReadSide:
     def __init__(self, registry: Registry, catalog: HotCatalog, keyring: Keyring) -> None:
         self.registry, self.catalog, self.keyring = registry, catalog, keyring
-        self.members = MemberCache(registry, catalog.max_staleness)
+        self.members: MemberCache[Member] = MemberCache(registry, catalog.max_staleness)
+        # Each member's live API tokens (every API request checks one), followed the same way.
+        self._tokens: MemberCache[list[ApiToken]] = MemberCache(registry, catalog.max_staleness, size=10_000,
+                                                                read_model=API_TOKENS)
         self._serving: tuple[float, str] | None = None  # (when resolved, collection) of user_profiles
-        self._tokens: dict[str, tuple[float, list[ApiToken]]] = {}  # user id -> (when read, live API tokens)
 
     # --- members ---------------------------------------------------------------------------------
 
@@ -73,7 +75,7 @@ class ReadSide:
     def forget(self, user_id: str) -> None:
         """This process's copy of the member is out of date (after their command)."""
         self.members.forget(user_id)
-        self._tokens.pop(user_id, None)
+        self._tokens.forget(user_id)
 
     async def _member(self, user_id: str) -> Member | None:
         doc = await self._profile(user_id)
@@ -159,6 +161,10 @@ class ReadSide:
         return found[0], found[1]
 
     # --- the catalog, from memory ------------------------------------------------------------------
+
+    async def catalog_version(self) -> int:
+        """A number that moves on whenever anything of the catalog does (titles, orders, search)."""
+        return (await self.catalog.fresh()).version
 
     async def movie(self, movie_id: int) -> Title | None:
         return (await self.catalog.fresh()).movies.get(movie_id)
@@ -272,19 +278,13 @@ class ReadSide:
     # --- members' API tokens (projections/api_tokens.py) -------------------------------------------
 
     async def api_tokens(self, user_id: str) -> list[ApiToken]:
-        """The member's live API tokens, oldest first. Kept in memory for ``catalog.max_staleness``
-        seconds (every API request checks one): a token revoked in another process stops working
-        within that, in this one at once (``forget`` after the member's command)."""
-        kept = self._tokens.get(user_id)
-        if kept is not None and time.monotonic() - kept[0] <= self.catalog.max_staleness:
-            return kept[1]
-        read_at = time.monotonic()
-        collection = self.registry.database[(await self.registry.active(API_TOKENS)).collection]
-        tokens = tokens_of(await collection.find_one({"_id": user_id}))
-        if len(self._tokens) >= 10_000:
-            self._tokens.clear()
-        self._tokens[user_id] = (read_at, tokens)
-        return tokens
+        """The member's live API tokens, oldest first. Kept in memory like the member (``MemberCache``):
+        a token revoked in another process stops working within ``catalog.max_staleness`` seconds,
+        in this one at once (``forget`` after the member's command)."""
+        async def read() -> list[ApiToken]:
+            collection = self.registry.database[(await self.registry.active(API_TOKENS)).collection]
+            return tokens_of(await collection.find_one({"_id": user_id}))
+        return await self._tokens.get(user_id, read) or []
 
     async def api_token_names(self, user_id: str, tokens: Iterable[ApiToken]) -> dict[str, str]:
         """The names the member gave their tokens, by token id (opened with their key)."""

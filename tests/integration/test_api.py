@@ -123,6 +123,34 @@ async def test_a_token_is_shown_once_stored_hashed_and_revoked_on_me(site, web_s
     assert "Nightly sync" not in (await site.get("/me")).text
 
 
+async def test_a_token_revoked_in_one_web_process_stops_working_in_another(site, web_services, mongo_url):
+    # given a member's token, which another web process has already checked (and keeps)
+    await log_in(site, site.email)
+    token = await make_token(site, "laptop", "read")
+    async with web_client(web_services.settings, mongo_url, another_process_of=site) as other:
+        other.schema = site.schema
+        assert (await api(other, "GET", "/me/ratings", token)).status_code == 200
+        # when the member revokes it on the first process
+        listing = await site.get("/me")
+        revoke = re.search(r'action="(/me/api-tokens/[0-9a-f]+/revoke)"', listing.text).group(1)
+        assert (await site.post(revoke, data=form(listing.text, revoke))).status_code == 303
+        # then the other process refuses it within its staleness bound (it follows the tokens' read model)
+        bound = other.app.state.services.reads.catalog.max_staleness
+        refused = await _eventually_refused(other, token, seconds=bound + 2)
+        assert refused.status_code == 401
+
+
+async def _eventually_refused(client, token: str, seconds: float):
+    import asyncio
+    import time
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = await client.get("/api/v1/me/ratings", headers={"Authorization": f"Bearer {token}"})
+        if answer.status_code != 200 or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(0.05)
+
+
 async def test_a_write_is_the_forms_command_and_a_key_makes_it_once(site, web_services):
     # given a member with a read-write token
     await log_in(site, site.email)
