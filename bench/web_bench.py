@@ -51,6 +51,8 @@ RATING_ROUNDS = 10  # htmx rating POSTs per member in the concurrency test
 SHOW_EPISODES = 60
 P99_TARGET, SHARE_TARGET, SOLO_P50_TARGET, RATE_P99_TARGET, RSS_TARGET = 0.100, 0.40, 0.015, 0.050, 400
 TIMEOUT = 2.0  # seconds before a request counts as timed out (wrk's default)
+# "__N__" in a page's path: each request asks for another of this many (web/page_cache.py keeps none for it)
+NOT_KEPT_PAGES = 997
 
 # Subprocesses this run started (the site, Redis, wrk): ended on any exit, Ctrl+C included.
 _STARTED: list[subprocess.Popen] = []
@@ -398,13 +400,16 @@ WRK_SCRIPT = """
 local cookies = {%s}
 local header = %s
 local threads = 0
+local PAGES = %d
 setup = function(thread) thread:set("offset", threads); threads = threads + 1 end
 local i = 0
 request = function()
   i = i + 1
   local headers = {["Accept"] = "text/html"}
   if #cookies > 0 then headers[header] = cookies[((i + (offset or 0)) %% #cookies) + 1] end
-  return wrk.format("GET", nil, headers)
+  -- a path with __N__: a number of its own in each request (threads take turns), so no two ask for the same page
+  local path = string.gsub(wrk.path, "__N__", tostring(((i * 2 + (offset or 0)) %% PAGES) + 1))
+  return wrk.format("GET", path, headers)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -421,7 +426,7 @@ async def wrk(port: int, path: str, cookies: list[str], connections: int, second
     """``cookies``: the values of ``header`` (Cookie, or Authorization for the API) to rotate over."""
     script = scripts / f"wrk-{header}-{len(cookies)}.lua"
     if not script.exists():
-        script.write_text(WRK_SCRIPT % (", ".join(json.dumps(c) for c in cookies), json.dumps(header)))
+        script.write_text(WRK_SCRIPT % (", ".join(json.dumps(c) for c in cookies), json.dumps(header), NOT_KEPT_PAGES))
     threads = min(2, connections)
     process = await asyncio.create_subprocess_exec(
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={TIMEOUT:g}s", "-s", str(script),
@@ -453,10 +458,12 @@ async def python_load(port: int, path: str, cookies: list[str], connections: int
         nonlocal errors, timeouts
         connection = Connection(port)
         while time.perf_counter() < deadline:
-            headers = {header: cookies[(next(counter) + k) % len(cookies)]} if cookies else {}
+            n = next(counter)
+            headers = {header: cookies[(n + k) % len(cookies)]} if cookies else {}
             begun = time.perf_counter()
             try:
-                answer = await connection.request("GET", path, headers, timeout=TIMEOUT)
+                answer = await connection.request("GET", path.replace("__N__", str(n % NOT_KEPT_PAGES + 1)), headers,
+                                                  timeout=TIMEOUT)
             except asyncio.TimeoutError:
                 timeouts += 1
                 continue
@@ -495,7 +502,7 @@ async def sanity(port: int, pages: list[Page], members: list[Member]) -> None:
     connection = Connection(port)
     for page in pages:
         header, values = page.credentials(members[:1])
-        answer = await connection.request("GET", page.path, {header: values[0]} if values else {})
+        answer = await connection.request("GET", page.path.replace("__N__", "2"), {header: values[0]} if values else {})
         if answer.status != 200:
             raise RuntimeError(f"GET {page.path} answered {answer.status}: {answer.text[:300]}")
         if page.api and not (answer.header("content-type") or "").startswith("application/json"):
@@ -669,6 +676,8 @@ async def run(url: str, data: Path, seconds: int, connections: int, synthetic: i
                      Page(f"/movies/{movie} member", f"/movies/{movie}", True),
                      Page(f"/shows/{show_id} member ({episodes} episodes)", f"/shows/{show_id}", True),
                      Page("/search?q=star member", "/search?q=star", True),
+                     # Every request a list page of its own: the site's page cache keeps none of them.
+                     Page("/movies?page=N member, never kept", "/movies?page=__N__", True),
                      Page("API /api/v1/movies (catalog, public)", "/api/v1/movies", False, api=True),
                      Page("API /api/v1/me/recommendations (token)", "/api/v1/me/recommendations", True, api=True)]
             await sanity(port, pages, members)

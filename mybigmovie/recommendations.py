@@ -80,6 +80,7 @@ class Recommender:
         self._tops: dict[tuple, list[int]] = {}  # ``top``'s answers, by (model, ratings, exclude, k, kind)
         self._guessed: dict[tuple, dict[int, Guess]] = {}  # ``guesses``'s answers, by (model, ratings, items)
         self._states: dict[tuple, tuple[UserState, ranking.Explainer]] = {}  # members folded in, the same key
+        self._statuses: dict[tuple[str, str], ModelStatus] = {}  # "ready" statuses, by (model, language)
 
     def model(self) -> Model | None:
         return self._holder.get()
@@ -92,8 +93,24 @@ class Recommender:
     def available(self) -> bool:
         return self.model() is not None
 
+    def version(self) -> str | None:
+        """The version of the model serving now (None before the first): every answer is the same
+        for the same member while it is."""
+        model = self.model()
+        return model.version if model is not None else None
+
     def status(self) -> ModelStatus:
         model, training = self.model(), self._training()
+        if training is None and model is not None:  # the usual answer, worded once per model and language
+            key = (model.version, i18n.current())
+            if (said := self._statuses.get(key)) is None:
+                if len(self._statuses) > 16:
+                    self._statuses.clear()
+                said = self._statuses[key] = self._status(model, None)
+            return said
+        return self._status(model, training)
+
+    def _status(self, model: Model | None, training: tuple[int, int] | None) -> ModelStatus:
         if training is not None:
             done, total = training
             return ModelStatus("training", (_("Retraining the recommender… step %(done)s of %(total)s; your lists "

@@ -40,6 +40,7 @@ from web.controllers.me import MeController
 from web.controllers.ops import OpsController
 from web.controllers.ratings_import import RatingsImportController
 from web import locale
+from web.page_cache import PageCache
 from web.security import (IDLE_SECONDS, MemberSessions, RotatingSessionConfig, cookie_name, csrf_bound_to_session,
                           security_headers)
 from web.import_jobs import ImportJobs
@@ -72,7 +73,8 @@ def create_app(services_factory: Callable[[], AsyncContextManager[Services]], se
                    # and a gate letting this process run one at a time.
                    "ratings_import_jobs": ImportJobs(redis, f"{redis_namespace}:ratings-import"),
                    "ratings_import_tasks": set(), "ratings_import_gate": asyncio.Semaphore(1),
-                   "api_limits": TokenLimits(redis, f"{redis_namespace}:api", settings.api_requests_per_minute)})
+                   "api_limits": TokenLimits(redis, f"{redis_namespace}:api", settings.api_requests_per_minute),
+                   "page_cache": PageCache()})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

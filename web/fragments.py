@@ -12,10 +12,12 @@ byte (``tests/web/test_fragments.py`` renders both ways and compares).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterator
 
@@ -49,13 +51,57 @@ def _command_ids() -> Iterator[str]:
 
 # One stream per thread: a generator cannot be advanced by two threads at once.
 _ids = threading.local()
+# Set while a whole page is rendered to be kept (web/page_cache.py): every command id is a marker then.
+_marking: ContextVar[bool] = ContextVar("mybigmovie.marking_command_ids", default=False)
 
 
 def new_command_id() -> str:
-    """A fresh random command id for a form (what ``str(uuid.uuid4())`` gives, a few times cheaper)."""
+    """A fresh random command id for a form (what ``str(uuid.uuid4())`` gives, a few times cheaper);
+    the command id marker while ``marking_command_ids()``."""
+    if _marking.get():
+        return _MARKERS["command_id"]
     if (ids := getattr(_ids, "stream", None)) is None:
         ids = _ids.stream = _command_ids()
     return next(ids)
+
+
+@contextlib.contextmanager
+def marking_command_ids() -> Iterator[None]:
+    """Within: ``new_command_id()`` (a template's, a kept fragment's) gives the marker, not an id."""
+    token = _marking.set(True)
+    try:
+        yield
+    finally:
+        _marking.reset(token)
+
+
+def marker(hole: str) -> str:
+    """The text standing for ``hole`` (one of HOLES) in a rendering to be split by ``split``."""
+    return _MARKERS[hole]
+
+
+def split(text: str) -> tuple[str, ...] | None:
+    """``text`` cut at its markers: (text, hole name, text, …, text); None when the text holds the
+    marker character of its own (a title with a NUL in it): it cannot be kept then."""
+    parts = text.split(_MARK)
+    if len(parts) % 2 == 0 or any(part not in _HOLE_OF for part in parts[1::2]):
+        return None
+    parts[1::2] = [_HOLE_OF[part] for part in parts[1::2]]
+    return tuple(parts)
+
+
+def fill(parts: tuple[str, ...], holes: dict[str, str]) -> str:
+    """``split``'s parts joined with this request's values: a fresh id for each "command_id", the
+    others from ``holes`` (escaped: "guess_line" is ``Markup``, which escaping leaves as it is)."""
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(part)
+        elif part == "command_id":
+            out.append(new_command_id())
+        else:
+            out.append(str(escape(holes.get(part, ""))))
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +159,7 @@ class Fragments:
             self._split.move_to_end(cache_key)
         if parts is None:  # the text itself holds the marker character: rendered every time, never cached
             return self.render_once(template, variables, holes)
-        out = []
-        for index, part in enumerate(parts):
-            if index % 2 == 0:
-                out.append(part)
-            elif part == "command_id":
-                out.append(new_command_id())
-            else:
-                out.append(str(escape(holes.get(part, ""))))
-        return Markup("".join(out))
+        return Markup(fill(parts, holes))
 
     def render_once(self, template: str, variables: dict[str, Any], holes: dict[str, str]) -> Markup:
         """``template`` rendered with this request's values in place, and not kept."""
@@ -131,11 +169,7 @@ class Fragments:
             guess_line=holes.get("guess_line", "")))
 
     def _prepare(self, template: str, variables: dict[str, Any]) -> tuple[str, ...] | None:
-        text = self._env.get_template(template).render(
+        return split(self._env.get_template(template).render(
             **variables, csrf_token=lambda: _MARKERS["csrf"], new_command_id=lambda: _MARKERS["command_id"],
-            back=_MARKERS["back"], back_query=_MARKERS["back_query"], rank=_MARKERS["rank"], guess_line=_MARKERS["guess_line"])
-        parts = text.split(_MARK)
-        if len(parts) % 2 == 0 or any(part not in _HOLE_OF for part in parts[1::2]):
-            return None
-        parts[1::2] = [_HOLE_OF[part] for part in parts[1::2]]
-        return tuple(parts)
+            back=_MARKERS["back"], back_query=_MARKERS["back_query"], rank=_MARKERS["rank"],
+            guess_line=_MARKERS["guess_line"]))

@@ -48,7 +48,7 @@ def half_stars() -> list[tuple[float, str]]:
 
 
 NO_HOLES = {"csrf": "", "back": "", "back_query": "", "rank": ""}  # for fragments without per-request values
-_HOLES = "mybigmovie.page_holes"
+HOLES_KEY = "mybigmovie.page_holes"  # where a request keeps its cards' per-page values
 
 
 def install_widgets(env: Environment, fragments: Fragments) -> None:
@@ -59,12 +59,12 @@ def install_widgets(env: Environment, fragments: Fragments) -> None:
         back = context.get("back") or request_path(context["request"])
         # The same for every card of a page: worked out once per request and kept in its scope.
         scope = getattr(context["request"], "scope", None)
-        page = scope.get(_HOLES) if scope is not None else None
+        page = scope.get(HOLES_KEY) if scope is not None else None
         if page is None or page["back"] != back:
             page = {"csrf": context.call(context.resolve("csrf_token")), "back": back,
                     "back_query": env.filters["urlencode"](back)}
             if scope is not None:
-                scope[_HOLES] = page
+                scope[HOLES_KEY] = page
         return {**page, "rank": "" if rank is None else str(rank)}
 
     @pass_context

@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, delete, get, put
+import msgspec
+from litestar import Controller, Request, Response, delete, get, put
 from litestar.datastructures import CacheControlHeader
+from litestar.enums import MediaType
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -24,6 +26,7 @@ from web.deps import NamedDependency, ReadsDep, RecommenderDep, ServicesDep, sen
 from web.errors import MAX_ID, Id
 from web.export import event_lines
 from web.lists import guesses, movie_page, show_page
+from web.page_cache import cached_body
 
 CallerDep = NamedDependency[Caller]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200,
@@ -41,17 +44,22 @@ class MemberApi(Controller):
     cache_control = CacheControlHeader(no_store=True)  # the member's own: no cache keeps a copy
 
     @get("/recommendations", responses=READ, summary="The member's list: what they have not rated, best first")
-    async def recommendations(self, reads: ReadsDep, recommender: RecommenderDep, caller: CallerDep,
-                              kind: FromQuery[Literal["movies", "shows"]] = "movies", genre: Genre = None,
-                              decade: Decade = None, page: Page = 1) -> Recommendations:
+    async def recommendations(self, request: Request, reads: ReadsDep, recommender: RecommenderDep,
+                              caller: CallerDep, kind: FromQuery[Literal["movies", "shows"]] = "movies",
+                              genre: Genre = None, decade: Decade = None, page: Page = 1) -> Response[Recommendations]:
         member = caller.member
-        if kind == "movies":
-            found = await movie_page(reads, recommender, member, MovieFilter(genre, decade, True), page)
-        else:
-            found = await show_page(reads, recommender, member, ShowFilter(genre, decade, True), page)
-        cards = await guesses(reads, recommender, member, found.movies)
-        return Recommendations(items=[Recommendation.of(t, cards.get((t.kind, t.id))) for t in found.movies],
-                               page=page, next_page=page + 1 if found.has_next else None, personal=found.personal)
+
+        async def encoded() -> bytes:
+            if kind == "movies":
+                found = await movie_page(reads, recommender, member, MovieFilter(genre, decade, True), page)
+            else:
+                found = await show_page(reads, recommender, member, ShowFilter(genre, decade, True), page)
+            cards = await guesses(reads, recommender, member, found.movies)
+            return msgspec.json.encode(Recommendations(
+                items=[Recommendation.of(t, cards.get((t.kind, t.id))) for t in found.movies], page=page,
+                next_page=page + 1 if found.has_next else None, personal=found.personal))
+        # Kept while the member, the catalog and the model stay the same (web/page_cache.py).
+        return Response(await cached_body(request, member, encoded), media_type=MediaType.JSON)
 
     @get("/ratings", responses=READ, summary="Every movie, show and episode the member rated")
     async def ratings(self, reads: ReadsDep, caller: CallerDep) -> Ratings:

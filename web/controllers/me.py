@@ -13,13 +13,14 @@ from litestar.response import Redirect, Template
 
 from commands.messages import ChangeEmail, ChangeEmailPreferences, ChangePassword, DeleteAccount, EndSessions
 from domain.errors import DomainError, EmailTaken, InvalidInput
-from web.api.tokens import token_rows
+from web.api.tokens import TokenRow, token_rows
 from web.deps import (MailDep, MemberDep, ReadsDep, RecommenderDep, ServicesDep, ThrottleDep, TokensDep,
                       authenticate, require, send, submit)
 from web.forms import (ChangeEmailForm, CommandForm, ChangePasswordForm, DeleteAccountForm, EmailPreferencesForm,
                        LinkForm, checked_email, parse_form)
 from mybigmovie.i18n import N_, gettext as _
 from web.notices import bad_link, client, link_page, notice, too_many
+from web.page_cache import cached_page
 from web.rendering import page, reload_at, see_other, wants_fragment
 from web.security import end_session, start_member_session
 from projections.views import Member
@@ -31,8 +32,11 @@ NOTICES = {"password": N_("Your password is changed. Every other session has end
 class MeController(Controller):
     @get("/me", name="me")
     async def me(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
-                 saved: FromQuery[str] = "") -> Template:
-        return await _me_page(request, reads, recommender, require(member), saved=saved == "email")
+                 saved: FromQuery[str] = "") -> Response:
+        member = require(member)
+        tokens = await token_rows(reads, request.app.state.api_limits, member)  # their last use changes the page
+        return await cached_page(request, "pages/me.html", member=member, vary=tuple(tokens),
+                                 context=lambda: _me(reads, recommender, member, tokens, saved=saved == "email"))
 
     @post("/me/email-preferences", name="email_preferences")
     async def email_preferences(self, request: Request, services: ServicesDep, reads: ReadsDep,
@@ -144,20 +148,27 @@ class MeController(Controller):
         return response
 
 
-async def _me_page(request: Request, reads, recommender, member: Member, saved: bool = False,
-                   error: str | None = None, token_error: str | None = None, new_token: str | None = None) -> Template:
+async def _me_page(request: Request, reads, recommender, member: Member, error: str | None = None,
+                   token_error: str | None = None, new_token: str | None = None) -> Template:
+    """/me answering a form of it: with what went wrong, or the token just made (shown this once)."""
+    tokens = await token_rows(reads, request.app.state.api_limits, member)
+    return page(request, "pages/me.html", status_code=422 if error or token_error else 200, member=member,
+                error=error, token_error=token_error, new_token=new_token,
+                **await _me(reads, recommender, member, tokens))
+
+
+async def _me(reads, recommender, member: Member, tokens: list[TokenRow], saved: bool = False) -> dict:
+    """What /me shows: the member's ratings and marks, the model's status, their e-mail choices, their tokens."""
     titles = await reads.movies_by_id([*member.ratings, *member.not_seen, *member.not_interested])
     rated = sorted(((titles[i], r) for i, r in member.ratings.items() if i in titles),
                    key=lambda pair: (-pair[1], pair[0].title))
     shows = await reads.shows_by_id([*member.show_ratings, *member.show_not_seen, *member.show_not_interested])
-    return page(request, "pages/me.html", status_code=422 if error or token_error else 200, member=member, rated=rated,
-                not_seen=[titles[i] for i in member.not_seen if i in titles],
+    return dict(rated=rated, not_seen=[titles[i] for i in member.not_seen if i in titles],
                 not_interested=[titles[i] for i in member.not_interested if i in titles],
                 show_ratings=[(shows[i], r) for i, r in member.show_ratings.items() if i in shows],
                 shows_not_seen=[shows[i] for i in member.show_not_seen if i in shows],
                 shows_not_interested=[shows[i] for i in member.show_not_interested if i in shows],
-                model_status=recommender.status(), saved=saved, error=error, token_error=token_error,
-                new_token=new_token, api_tokens=await token_rows(reads, request.app.state.api_limits, member))
+                model_status=recommender.status(), saved=saved, api_tokens=tokens)
 
 
 async def _check_password(request: Request, reads, services, throttle, member: Member, password: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Callable
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
@@ -18,6 +18,7 @@ from web.fragments import TitleState
 from web.forms import CommandForm, Decade, Genre, Hide, MarkForm, RatingForm, safe_next
 from web.lists import because, guesses, movie_page, similar
 from projections.read_side import ReadSide
+from web.page_cache import cached_page
 from web.rendering import page, partial, see_other, wants_fragment
 from projections.views import Member, MovieFilter
 
@@ -28,17 +29,20 @@ class MoviesController(Controller):
     @get("/", name="movies")
     async def movies(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
                      genre: Genre = None, decade: Decade = "", hide: Hide = "",
-                     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
+                     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Response:
         where = MovieFilter(genre or None, int(decade) if decade else None, hide == "rated" and member is not None)
-        found = await movie_page(reads, recommender, member, where, page_number)
-        return page(request, "pages/movies.html", block="results", member=member, found=found, where=where,
-                    genres=await reads.genres(), decades=range(2020, 1910, -10),
-                    guesses=await guesses(reads, recommender, member, found.movies))
+
+        async def context() -> dict:
+            found = await movie_page(reads, recommender, member, where, page_number)
+            return dict(found=found, where=where, genres=await reads.genres(), decades=range(2020, 1910, -10),
+                        guesses=await guesses(reads, recommender, member, found.movies))
+        return await cached_page(request, "pages/movies.html", block="results", member=member, context=context)
 
     @get("/{movie_id:int}", name="movie")
     async def movie(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
-                    movie_id: Id) -> Template:
-        return await _movie_page(request, reads, recommender, member, movie_id)
+                    movie_id: Id) -> Response:
+        return await cached_page(request, "pages/movie.html", member=member,
+                                 context=lambda: _movie(reads, recommender, member, movie_id))
 
     @post("/{movie_id:int}/rating", name="rate_movie")
     async def rate(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, services: ServicesDep,
@@ -69,14 +73,13 @@ class MoviesController(Controller):
                                                               movie_id=movie_id, marked=f.marked))
 
 
-async def _movie_page(request: Request, reads: ReadSide, recommender: Recommender, member: Member | None,
-                      movie_id: int, error: str | None = None) -> Template:
+async def _movie(reads: ReadSide, recommender: Recommender, member: Member | None, movie_id: int) -> dict:
+    """What a movie's page shows: the movie, why it is in the member's list, the movies like it."""
     movie = await reads.movie(movie_id)
     if movie is None:
         raise NotFoundException(_("There is no movie with id %(id)s.") % {"id": movie_id})
     alike = await similar(reads, recommender, member, movie)
-    return page(request, "pages/movie.html", status_code=422 if error else 200, member=member, movie=movie,
-                error=error, because=await because(reads, recommender, member, movie), similar=alike,
+    return dict(movie=movie, because=await because(reads, recommender, member, movie), similar=alike,
                 guesses=await guesses(reads, recommender, member, [movie], alike))
 
 
@@ -88,7 +91,8 @@ async def _act(request: Request, reads: ReadSide, recommender: Recommender, serv
     back = safe_next((await request.form()).get("next"), f"/movies/{movie_id}")
     if not wants_fragment(request):
         if error:
-            return await _movie_page(request, reads, recommender, member, movie_id, error)
+            return page(request, "pages/movie.html", status_code=422, member=member, error=error,
+                        **await _movie(reads, recommender, member, movie_id))
         return see_other(back)
     movie = await reads.movie(movie_id)
     if movie is None:

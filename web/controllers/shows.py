@@ -13,7 +13,7 @@ import msgspec
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -30,6 +30,7 @@ from web.forms import CommandForm, Decade, Genre, Hide, MarkForm, RatingForm, pa
 from web.fragments import Fragments, TitleState
 from web.lists import guesses, show_page, taste_of
 from projections.read_side import ReadSide
+from web.page_cache import cached_page
 from web.rendering import page, partial, see_other, wants_fragment
 from web.security import SESSION_SEEN
 from projections.views import Episode, Member, Show, ShowFilter, Title
@@ -44,17 +45,20 @@ class ShowsController(Controller):
     @get("/", name="shows")
     async def shows(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
                     genre: Genre = None, decade: Decade = "", hide: Hide = "",
-                    page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Template:
+                    page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1) -> Response:
         where = ShowFilter(genre or None, int(decade) if decade else None, hide == "rated" and member is not None)
-        found = await show_page(reads, recommender, member, where, page_number)
-        return page(request, "pages/shows.html", block="results", member=member, found=found, where=where,
-                    genres=await reads.genres("show"), decades=DECADES,
-                    guesses=await guesses(reads, recommender, member, found.movies))
+
+        async def context() -> dict:
+            found = await show_page(reads, recommender, member, where, page_number)
+            return dict(found=found, where=where, genres=await reads.genres("show"), decades=DECADES,
+                        guesses=await guesses(reads, recommender, member, found.movies))
+        return await cached_page(request, "pages/shows.html", block="results", member=member, context=context)
 
     @get("/{show_id:int}", name="show")
     async def show(self, request: Request, reads: ReadsDep, recommender: RecommenderDep, member: MemberDep,
-                   show_id: Id) -> Template:
-        return await _show_page(request, reads, member, show_id, recommender=recommender)
+                   show_id: Id) -> Response:
+        return await cached_page(request, "pages/show.html", member=member,
+                                 context=lambda: _show(reads, member, show_id, recommender))
 
     @get("/{show_id:int}/seasons/{season:int}", name="show_season")
     async def season(self, request: Request, reads: ReadsDep, member: MemberDep, show_id: Id, season: Season,
@@ -131,18 +135,16 @@ class ShowsController(Controller):
                                                                 show_id=show_id, season=season, episode=episode))
 
 
-async def _show_page(request: Request, reads: ReadSide, member: Member | None, show_id: int,
-                     error: str | None = None, recommender: Recommender | None = None) -> Template:
-    """The show, its seasons (closed: each loads its episodes when opened) and, with a model, the
-    shows like it and the member's ratings that put it where it is in their list."""
+async def _show(reads: ReadSide, member: Member | None, show_id: int, recommender: Recommender | None) -> dict:
+    """What a show's page shows: the show, its seasons (closed: each loads its episodes when opened)
+    and, with a model, the shows like it and the member's ratings that put it where it is in their list."""
     show = await reads.show(show_id)
     if show is None:
         raise NotFoundException(_("There is no show with id %(id)s.") % {"id": show_id})
     mine = Counter(int(key.split(":")[1]) for key in member.episode_ratings if key.startswith(f"{show_id}:")) \
         if member else Counter()
     alike = await _similar(reads, recommender, member, show)
-    return page(request, "pages/show.html", status_code=422 if error else 200, member=member, show=show,
-                error=error, rated_in_season=mine, because=await _because(reads, recommender, member, show),
+    return dict(show=show, rated_in_season=mine, because=await _because(reads, recommender, member, show),
                 similar=alike,
                 guesses=await guesses(reads, recommender, member, [show.as_title()], alike) if recommender else {})
 
@@ -355,7 +357,10 @@ async def _act(request: Request, reads: ReadSide, services: Services, member: Me
     if not wants_fragment(request):
         if error and episode and (show := await reads.show(show_id)) and episode[0] in show.seasons:
             return await _season_page(request, reads, member, show_id, episode[0], error, episode=episode[1])
-        return await _show_page(request, reads, member, show_id, error) if error else see_other(back)
+        if error:
+            return page(request, "pages/show.html", status_code=422, member=member, error=error,
+                        **await _show(reads, member, show_id, None))
+        return see_other(back)
     if await reads.show(show_id) is None:
         raise NotFoundException(_("There is no show with id %(id)s.") % {"id": show_id})
     return partial("partials/show_actions.html", status_code=422 if error else 200,
