@@ -428,6 +428,7 @@ async def wrk(port: int, path: str, cookies: list[str], connections: int, second
     if not script.exists():
         script.write_text(WRK_SCRIPT % (", ".join(json.dumps(c) for c in cookies), json.dumps(header), NOT_KEPT_PAGES))
     threads = min(2, connections)
+    path = path.replace("__N__", f"{random.randrange(10**9)}-__N__")  # this run's URLs: none asked for before
     process = await asyncio.create_subprocess_exec(
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={TIMEOUT:g}s", "-s", str(script),
         f"http://127.0.0.1:{port}{path}", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -453,6 +454,7 @@ async def python_load(port: int, path: str, cookies: list[str], connections: int
     errors = timeouts = 0
     deadline = time.perf_counter() + seconds
     counter = iter(range(10**9))
+    path = path.replace("__N__", f"{random.randrange(10**9)}-__N__")  # this run's URLs: none asked for before
 
     async def client(k: int) -> None:
         nonlocal errors, timeouts
@@ -676,8 +678,9 @@ async def run(url: str, data: Path, seconds: int, connections: int, synthetic: i
                      Page(f"/movies/{movie} member", f"/movies/{movie}", True),
                      Page(f"/shows/{show_id} member ({episodes} episodes)", f"/shows/{show_id}", True),
                      Page("/search?q=star member", "/search?q=star", True),
-                     # Every request a list page of its own: the site's page cache keeps none of them.
-                     Page("/movies?page=N member, never kept", "/movies?page=__N__", True),
+                     # The member's /movies again, at another URL each request (a parameter the page does not
+                     # read): what it costs when web/page_cache.py has not kept it (after each rating, say).
+                     Page("/movies member, never kept (?v=N)", "/movies?v=__N__", True),
                      Page("API /api/v1/movies (catalog, public)", "/api/v1/movies", False, api=True),
                      Page("API /api/v1/me/recommendations (token)", "/api/v1/me/recommendations", True, api=True)]
             await sanity(port, pages, members)
