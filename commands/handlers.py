@@ -7,6 +7,7 @@ is decided on, so it never enters the log in clear.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Protocol
@@ -235,9 +236,10 @@ class CommandHandlers:
         for attempt in range(attempts):
             # The same command came before (a double-submitted form): its id is scoped to this
             # stream by the stamp, so it can only ever match this member's own earlier command.
-            if done := await self.store.positions_of(stamp.event_id(0)):
+            # Both reads at once: a command's latency is its round trips.
+            done, state = await asyncio.gather(self.store.positions_of(stamp.event_id(0)), self._state(user_id))
+            if done:
                 return done[-1]
-            state = await self._state(user_id)
             events = decide(state.account, stamp)
             if not events:  # nothing to change: the state decided on is as of the stream's last event
                 return state.position

@@ -40,7 +40,7 @@ _POLL_SECONDS = 0.05
 class MongoEventStore:
     def __init__(self, database: AsyncDatabase, collection: str = "events") -> None:
         self._commits = database[collection]
-        # One append at a time per store: writers in this process queue here instead of racing
+        # One insert at a time per store: writers in this process queue here instead of racing
         # for the same position; across processes the unique index arbitrates.
         self._append_lock = asyncio.Lock()
         self._appended = asyncio.Event()
@@ -63,27 +63,30 @@ class MongoEventStore:
     async def append(self, stream: str, expected_version: int | None, events: Sequence[Event]) -> list[int]:
         ids = check_batch(stream, events)
         payloads = [payload(event) for event in events]
-        async with self._append_lock:
-            for attempt in range(10_000):
-                version = await self._stream_version(stream)
-                if expected_version is not None and expected_version != version:
-                    if (positions := await self._committed(ids, payloads)) is not None:
-                        return positions  # a resend, after the stream moved on
-                    raise ConcurrencyError(f"stream {stream!r} is at version {version}, not {expected_version}")
+        for attempt in range(10_000):
+            # The stream's version is read outside the lock: only the global position needs writers
+            # in turn. An append to the same stream meanwhile makes the insert collide on
+            # (stream, version), and the next round reads the version again.
+            version = await self._stream_version(stream)
+            if expected_version is not None and expected_version != version:
+                if (positions := await self._committed(ids, payloads)) is not None:
+                    return positions  # a resend, after the stream moved on
+                raise ConcurrencyError(f"stream {stream!r} is at version {version}, not {expected_version}")
+            async with self._append_lock:
                 first = (self._head if self._head is not None else await self.head()) + 1
                 try:
                     await self._commits.insert_one(commit_document(stream, version, first, ids, payloads))
                 except DuplicateKeyError as error:
-                    self._head = None
-                    if "ids" in (error.details or {}).get("keyPattern", {}):
-                        raise DuplicateEventError(f"an event id of {ids} is already in another batch") from None
-                    if (positions := await self._committed(ids, payloads)) is not None:
-                        return positions  # a resend
-                    await _back_off(attempt)  # lost a race for the position or the stream version
-                    continue
-                self._head = first + len(ids) - 1
-                self._appended.set()
-                return list(range(first, first + len(ids)))
+                    self._head, collided = None, error
+                else:
+                    self._head = first + len(ids) - 1
+                    self._appended.set()
+                    return list(range(first, first + len(ids)))
+            if "ids" in (collided.details or {}).get("keyPattern", {}):
+                raise DuplicateEventError(f"an event id of {ids} is already in another batch") from None
+            if (positions := await self._committed(ids, payloads)) is not None:
+                return positions  # a resend
+            await _back_off(attempt)  # lost a race for the position or the stream version
         raise ConcurrencyError(f"could not append to {stream!r}: the log is too contended")
 
     async def _committed(self, ids: list[str], payloads: list[dict]) -> list[int] | None:
